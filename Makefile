@@ -1,0 +1,65 @@
+# Tongcheng: `make run` installs and serves the demo; `make test` installs and runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+export DJANGO_SETTINGS_MODULE ?= tongcheng.settings
+
+.PHONY: run test install install-test messages migrate demo lint chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+messages: $(VENV)/.installed
+	$(BIN)/python tools/compile_messages.py
+
+migrate: messages
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo "Serving Tongcheng on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Browser tests drive Debian's chromium; install it when missing and we may (root), else say how.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium' (or set CHROMIUM=/path)."; \
+		exit 1; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test: $(VENV)/.installed-test messages chromium
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	SECRET_KEY=check-deploy-$$(printf '%064d' 0) DJANGO_SETTINGS_MODULE=tongcheng.settings.production \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/settlement.py
+
+clean:
+	rm -rf $(VENV) db staticfiles

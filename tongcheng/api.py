@@ -1,0 +1,88 @@
+"""The HTTP API under /api/v1/: joins the routers of the apps, authentication and the error shape.
+
+Every error is JSON ``{"code", "message", "field"?, "errors"?}`` with a stable code."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from .core.api import router as core_router
+from .core.services.accounts import user_for_token
+from .core.services.base import ServiceError
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer tc_…`` with a personal token (see /api/v1/me/tokens)."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        return user_for_token(token)
+
+
+class TokenHeaderAuth(APIKeyHeader):
+    param_name = "X-API-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        return user_for_token(key) if key else None
+
+
+api = NinjaAPI(
+    title="Tongcheng API",
+    version="1",
+    description="Tongcheng (同城) — adjacent-zone integration platform. All lists are paginated "
+    "(limit/offset) and scoped to the caller; a record you may not see is a 404.",
+    urls_namespace="api",
+    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None = None,
+           errors: list | None = None):
+    body = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    body["errors"] = errors or []
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ServiceError)
+def service_error(request: HttpRequest, exc: ServiceError):
+    body = exc.as_dict()
+    return _error(request, exc.status, body["code"], body["message"], body.get("field"), body.get("errors"))
+
+
+def _field_of(loc: list) -> str:
+    # Ninja locations look like ["body", "payload", "members", 0, "code"]; keep the part the caller wrote.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "filters")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError):
+    errors = [{"field": _field_of(list(e.get("loc", []))), "code": e.get("type", "invalid"),
+               "message": e.get("msg", "")} for e in exc.errors]
+    first = errors[0] if errors else {"field": None, "message": _("Invalid input.")}
+    return _error(request, 422, "validation_failed", first["message"], first["field"], errors)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError):
+    return _error(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+api.add_router("/", core_router)

@@ -1,0 +1,205 @@
+"""Who may do what on which rows (DESIGN.md "Access").
+
+A user holds role grants on scopes (metropolitan area, zone, jurisdiction with its subtree, organisation).
+``scope_of(user)`` turns them, with two queries, into the sets of zones and jurisdiction subtrees each role
+reaches; ``restrict(queryset, user, action)`` applies the rule registered for the queryset's model.
+A model without a rule is visible to superusers only: forgetting a rule hides data, it never leaks it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+__all__ = [
+    "ALL",
+    "NONE",
+    "STAFF_ROLES",
+    "Scope",
+    "register_rule",
+    "restrict",
+    "scope_of",
+    "can",
+]
+
+ALL = Q()  # matches every row
+NONE = Q(pk__in=[])  # matches no row
+
+STAFF_ROLES = frozenset({"office", "officer", "clerk", "finance", "leader", "auditor"})
+HISTORY_ROLES = frozenset({"office", "auditor", "leader"})
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    role: str
+    metro_id: int | None
+    zone_id: int | None
+    jurisdiction_path: str | None
+    organisation_id: int | None
+    organisation_path: str | None
+    organisation_zone_id: int | None
+
+
+@dataclass
+class Scope:
+    """What one user's active grants reach. Built once per request and cached on the user object."""
+
+    user_id: int | None
+    authenticated: bool
+    superuser: bool
+    grants: tuple[GrantInfo, ...]
+    _zone_members: list[tuple[int, int, str]] | None = field(default=None, repr=False)
+    _metro_paths: dict[int, list[str]] | None = field(default=None, repr=False)
+
+    @property
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+    def has_role(self, *roles: str) -> bool:
+        return self.superuser or any(g.role in roles for g in self.grants)
+
+    def _grants(self, roles: Iterable[str] | None) -> list[GrantInfo]:
+        wanted = set(roles) if roles is not None else None
+        return [g for g in self.grants if wanted is None or g.role in wanted]
+
+    def _load_members(self) -> list[tuple[int, int, str]]:
+        if self._zone_members is None:
+            from .models import ZoneMember
+
+            self._zone_members = list(
+                ZoneMember.objects.values_list("zone_id", "zone__metro_id", "jurisdiction__path")
+            )
+        return self._zone_members
+
+    def _load_metro_paths(self) -> dict[int, list[str]]:
+        if self._metro_paths is None:
+            from .models import MetroMember
+
+            paths: dict[int, list[str]] = {}
+            for metro_id, path in MetroMember.objects.values_list("metro_id", "jurisdiction__path"):
+                paths.setdefault(metro_id, []).append(path)
+            self._metro_paths = paths
+        return self._metro_paths
+
+    def metro_ids(self, roles: Iterable[str] | None = STAFF_ROLES) -> set[int]:
+        ids = {g.metro_id for g in self._grants(roles) if g.metro_id}
+        for zone_id, metro_id, _path in self._load_members():
+            if zone_id in self.zone_ids(roles):
+                ids.add(metro_id)
+        return ids
+
+    def jurisdiction_paths(self, roles: Iterable[str] | None = STAFF_ROLES) -> list[str]:
+        """Path prefixes of the jurisdiction subtrees the roles reach."""
+        paths: set[str] = set()
+        zone_ids = {g.zone_id for g in self._grants(roles) if g.zone_id}
+        for g in self._grants(roles):
+            if g.jurisdiction_path:
+                paths.add(g.jurisdiction_path)
+            if g.organisation_path:
+                paths.add(g.organisation_path)
+            if g.metro_id:
+                paths.update(self._load_metro_paths().get(g.metro_id, []))
+        for zone_id, _metro_id, path in self._load_members():
+            if zone_id in zone_ids:
+                paths.add(path)
+        return sorted(paths)
+
+    def zone_ids(self, roles: Iterable[str] | None = STAFF_ROLES) -> set[int]:
+        """Zones the roles reach: granted directly, through the metro area, or through a jurisdiction that
+        is a member of the zone, lies inside a member, or contains one."""
+        grants = self._grants(roles)
+        ids = {g.zone_id for g in grants if g.zone_id}
+        ids |= {g.organisation_zone_id for g in grants if g.organisation_zone_id}
+        metros = {g.metro_id for g in grants if g.metro_id}
+        anchors = [p for g in grants for p in (g.jurisdiction_path, g.organisation_path) if p]
+        for zone_id, metro_id, member_path in self._load_members():
+            if metro_id in metros or any(
+                member_path.startswith(a) or a.startswith(member_path) for a in anchors
+            ):
+                ids.add(zone_id)
+        return ids
+
+    def zone_q(self, roles: Iterable[str] | None = STAFF_ROLES, field_name: str = "zone_id") -> Q:
+        if self.superuser:
+            return ALL
+        ids = self.zone_ids(roles)
+        return Q(**{f"{field_name}__in": sorted(ids)}) if ids else NONE
+
+    def path_q(self, roles: Iterable[str] | None = STAFF_ROLES, field_name: str = "path") -> Q:
+        if self.superuser:
+            return ALL
+        q = NONE
+        for prefix in self.jurisdiction_paths(roles):
+            q |= Q(**{f"{field_name}__startswith": prefix})
+        return q
+
+
+ANONYMOUS = Scope(user_id=None, authenticated=False, superuser=False, grants=())
+
+
+def scope_of(user: Any) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_tongcheng_scope", None)
+    if cached is not None:
+        return cached
+    from .models import RoleGrant
+
+    grants = tuple(
+        GrantInfo(
+            role=g.role,
+            metro_id=g.metro_id,
+            zone_id=g.zone_id,
+            jurisdiction_path=g.jurisdiction.path if g.jurisdiction_id else None,
+            organisation_id=g.organisation_id,
+            organisation_path=g.organisation.jurisdiction.path if g.organisation_id else None,
+            organisation_zone_id=g.organisation.zone_id if g.organisation_id else None,
+        )
+        for g in RoleGrant.objects.active()
+        .filter(user=user)
+        .select_related("jurisdiction", "organisation__jurisdiction")
+    )
+    scope = Scope(user_id=user.pk, authenticated=True, superuser=user.is_superuser, grants=grants)
+    user._tongcheng_scope = scope
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope (after grants change within one request, e.g. in tests)."""
+    if hasattr(user, "_tongcheng_scope"):
+        del user._tongcheng_scope
+
+
+Rule = Callable[[Scope, str], Q]
+_RULES: dict[type[models.Model], Rule] = {}
+
+
+def register_rule(model: type[models.Model]) -> Callable[[Rule], Rule]:
+    def decorator(rule: Rule) -> Rule:
+        _RULES[model] = rule
+        return rule
+
+    return decorator
+
+
+def restrict(queryset: models.QuerySet, user: Any, action: str = "view") -> models.QuerySet:
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return queryset.none()
+    if scope.superuser:
+        return queryset
+    rule = _RULES.get(queryset.model)
+    if rule is None:
+        return queryset.none()
+    q = rule(scope, action)
+    if q is NONE:
+        return queryset.none()
+    return queryset.filter(q)
+
+
+def can(user: Any, action: str, obj: models.Model) -> bool:
+    """Whether the user may perform the action on this row (one indexed query)."""
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()

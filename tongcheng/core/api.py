@@ -1,0 +1,133 @@
+"""Core API router: jurisdictions, zones, organisations, the signed-in user and their tokens.
+
+Endpoints are thin: scoping comes from ``visible_to``; writes go through services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea, Organisation, ZoneMember
+from .schemas import (
+    ErrorOut,
+    GrantOut,
+    JurisdictionFilter,
+    JurisdictionOut,
+    MeOut,
+    OrganisationFilter,
+    OrganisationOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+    ZoneFilter,
+    ZoneIn,
+    ZoneOut,
+    ZonePatch,
+)
+from .services import accounts, zones
+from .services.base import get_visible
+
+router = Router(tags=["core"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.get("/jurisdictions", response=list[JurisdictionOut], summary="List jurisdictions")
+@paginate
+def list_jurisdictions(request: HttpRequest, filters: JurisdictionFilter = Query(...),
+                       at: dt.date | None = None, include_former: bool = False):
+    """Divisions valid on ``at`` (default today); ``include_former`` lists abolished codes too."""
+    qs = Jurisdiction.objects.visible_to(request.auth).select_related("parent", "successor")
+    if not include_former:
+        qs = qs.valid_on(at or timezone.localdate())
+    return filters.filter(qs)
+
+
+@router.get("/jurisdictions/{code}", response={200: JurisdictionOut, **ERRORS}, summary="Look up a code at a date")
+def get_jurisdiction(request: HttpRequest, code: str, at: dt.date | None = None):
+    """The jurisdiction that carried ``code`` on ``at`` (default today). An abolished code resolves to the
+    record of its time; follow ``successor_code`` to today's."""
+    qs = Jurisdiction.objects.select_related("parent", "successor").valid_on(at or timezone.localdate())
+    return get_visible(qs, request.auth, code=code)
+
+
+def _zones(user):
+    members = ZoneMember.objects.select_related("jurisdiction", "party")
+    return (AdjacentZone.objects.visible_to(user).select_related("metro", "parent")
+            .prefetch_related(Prefetch("members", queryset=members)))
+
+
+@router.get("/zones", response=list[ZoneOut], summary="List adjacent zones")
+@paginate
+def list_zones(request: HttpRequest, filters: ZoneFilter = Query(...)):
+    return filters.filter(_zones(request.auth))
+
+
+@router.get("/zones/{code}", response={200: ZoneOut, **ERRORS})
+def get_zone(request: HttpRequest, code: str):
+    return get_visible(_zones(request.auth), request.auth, code=code)
+
+
+@router.post("/zones", response={201: ZoneOut, **ERRORS}, summary="Define a new adjacent zone")
+def create_zone(request: HttpRequest, payload: ZoneIn):
+    metro = get_visible(MetroArea, request.auth, code=payload.metro)
+    zone = zones.create_zone(
+        actor=request.auth, metro=metro, code=payload.code, name=payload.name, name_en=payload.name_en,
+        kind=payload.kind, established=payload.established, planning_area_km2=payload.planning_area_km2,
+        start_area_km2=payload.start_area_km2, description=payload.description,
+        members=[zones.MemberSpec(code=m.code, party_code=m.party_code, side=m.side, role=m.role)
+                 for m in payload.members],
+    )
+    return 201, _zones(request.auth).get(pk=zone.pk)
+
+
+@router.patch("/zones/{code}", response={200: ZoneOut, **ERRORS}, summary="Edit a zone")
+def update_zone(request: HttpRequest, code: str, payload: ZonePatch):
+    zone = get_visible(AdjacentZone, request.auth, code=code)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    zones.update_zone(actor=request.auth, zone=zone, changes=changes, expected_version=version)
+    return _zones(request.auth).get(pk=zone.pk)
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="List organisations")
+@paginate
+def list_organisations(request: HttpRequest, filters: OrganisationFilter = Query(...)):
+    qs = Organisation.objects.visible_to(request.auth).select_related("jurisdiction", "zone", "parent")
+    return filters.filter(qs)
+
+
+@router.get("/organisations/{key}", response={200: OrganisationOut, **ERRORS})
+def get_organisation(request: HttpRequest, key: str):
+    qs = Organisation.objects.select_related("jurisdiction", "zone", "parent")
+    return get_visible(qs, request.auth, key=key)
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user and their role grants")
+def me(request: HttpRequest):
+    user = request.auth
+    grants = [GrantOut(role=g.role, scope=str(g.scope)) for g in
+              user.grants.active().select_related("metro", "zone", "jurisdiction", "organisation")]
+    return MeOut(username=user.username, display_name=user.display_name, language=user.language or "",
+                 grants=grants)
+
+
+@router.get("/me/tokens", response=list[TokenOut], summary="Your API tokens")
+def list_tokens(request: HttpRequest):
+    return ApiToken.objects.filter(user=request.auth)
+
+
+@router.post("/me/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Create an API token")
+def create_token(request: HttpRequest, payload: TokenIn):
+    token, key = accounts.create_api_token(actor=request.auth, name=payload.name)
+    return 201, {**TokenOut.from_orm(token).dict(), "key": key}
+
+
+@router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke an API token")
+def revoke_token(request: HttpRequest, token_id: int):
+    accounts.revoke_api_token(actor=request.auth, token_id=token_id)
+    return 204, None

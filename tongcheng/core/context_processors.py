@@ -1,0 +1,29 @@
+"""Navigation by role: each entry names the roles that use it."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .access import STAFF_ROLES, scope_of
+
+NAV = [
+    ("metro_map", _("Metropolitan area"), STAFF_ROLES),
+    ("zone_list", _("Adjacent zones"), STAFF_ROLES),
+    ("organisation_list", _("Organisations"), STAFF_ROLES),
+    ("jurisdiction_list", _("Jurisdictions"), STAFF_ROLES | {"applicant"}),
+    ("audit_list", _("Audit log"), frozenset({"auditor", "office"})),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    scope = scope_of(user)
+    items = [
+        {"url": reverse(name), "label": label, "active": request.path.startswith(reverse(name))}
+        for name, label, roles in NAV
+        if scope.superuser or scope.roles & set(roles)
+    ]
+    return {"nav_items": items, "user_roles": sorted(scope.roles)}

@@ -1,0 +1,30 @@
+from .access import ApiToken, LoginAttempt, Role, RoleGrant, User
+from .audit import AuditEntry
+from .base import TrackedModel
+from .calendar import WorkdayOverride
+from .jurisdictions import Jurisdiction, JurisdictionKind, JurisdictionLevel, MetroArea, MetroMember
+from .organisations import Organisation, OrganisationKind, Person
+from .zones import AdjacentZone, MemberRole, ZoneKind, ZoneMember
+
+__all__ = [
+    "AdjacentZone",
+    "ApiToken",
+    "AuditEntry",
+    "Jurisdiction",
+    "JurisdictionKind",
+    "JurisdictionLevel",
+    "LoginAttempt",
+    "MemberRole",
+    "MetroArea",
+    "MetroMember",
+    "Organisation",
+    "OrganisationKind",
+    "Person",
+    "Role",
+    "RoleGrant",
+    "TrackedModel",
+    "User",
+    "WorkdayOverride",
+    "ZoneKind",
+    "ZoneMember",
+]

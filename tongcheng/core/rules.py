@@ -1,0 +1,114 @@
+"""Access rules of the core models: one function per model, returning the Q of rows an action reaches.
+
+Roles (DESIGN.md): office — 同城办 staff of a zone or of the whole metropolitan area (may edit);
+officer, finance, clerk, leader, auditor — read within their scope; applicant — only their own
+applications, so none of the registry below except the public reference data (jurisdictions)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .access import ALL, HISTORY_ROLES, NONE, STAFF_ROLES, Scope, register_rule
+from .models import (
+    AdjacentZone,
+    AuditEntry,
+    Jurisdiction,
+    MetroArea,
+    Organisation,
+    Person,
+    RoleGrant,
+    User,
+    WorkdayOverride,
+    ZoneMember,
+)
+
+EDITORS = ("office",)
+
+
+@register_rule(Jurisdiction)
+def jurisdiction_rule(scope: Scope, action: str) -> Q:
+    # GB/T 2260 codes are public reference data that every form needs; only administrators edit them.
+    if action == "view":
+        return ALL
+    if action == "history":
+        return ALL if scope.has_role(*HISTORY_ROLES) else NONE
+    return NONE
+
+
+@register_rule(WorkdayOverride)
+def workday_rule(scope: Scope, action: str) -> Q:
+    return ALL if action == "view" else NONE
+
+
+@register_rule(MetroArea)
+def metro_rule(scope: Scope, action: str) -> Q:
+    if action == "view":
+        ids = scope.metro_ids(STAFF_ROLES)
+    elif action in {"add_zone", "change"}:
+        ids = {g.metro_id for g in scope.grants if g.role in EDITORS and g.metro_id}
+    elif action == "history":
+        ids = scope.metro_ids(HISTORY_ROLES)
+    else:
+        return NONE
+    return Q(pk__in=sorted(ids)) if ids else NONE
+
+
+def _zone_roles(action: str) -> tuple[str, ...] | frozenset[str] | None:
+    return {"view": STAFF_ROLES, "change": EDITORS, "history": HISTORY_ROLES}.get(action)
+
+
+@register_rule(AdjacentZone)
+def zone_rule(scope: Scope, action: str) -> Q:
+    roles = _zone_roles(action)
+    if roles is None:
+        return NONE
+    if action == "change":
+        # Editing needs an office grant on the zone itself or on its metropolitan area, not a
+        # grant that merely reaches the zone through a member jurisdiction.
+        ids = {g.zone_id for g in scope.grants if g.role in EDITORS and g.zone_id}
+        metros = {g.metro_id for g in scope.grants if g.role in EDITORS and g.metro_id}
+        q = Q(pk__in=sorted(ids)) if ids else NONE
+        return q | Q(metro_id__in=sorted(metros)) if metros else q
+    return scope.zone_q(roles, "id")
+
+
+@register_rule(ZoneMember)
+def zone_member_rule(scope: Scope, action: str) -> Q:
+    roles = _zone_roles(action)
+    return scope.zone_q(roles, "zone_id") if roles else NONE
+
+
+@register_rule(Organisation)
+def organisation_rule(scope: Scope, action: str) -> Q:
+    roles = _zone_roles(action)
+    if roles is None:
+        return NONE
+    return scope.zone_q(roles, "zone_id") | scope.path_q(roles, "jurisdiction__path")
+
+
+@register_rule(Person)
+def person_rule(scope: Scope, action: str) -> Q:
+    if action == "unmask":
+        roles: frozenset[str] | tuple[str, ...] | None = ("office", "auditor")
+    else:
+        roles = _zone_roles(action)
+    if roles is None:
+        return NONE
+    return scope.zone_q(roles, "organisation__zone_id") | scope.path_q(roles, "organisation__jurisdiction__path")
+
+
+@register_rule(AuditEntry)
+def audit_rule(scope: Scope, action: str) -> Q:
+    if action != "view":
+        return NONE
+    return scope.zone_q(("auditor", "office"), "zone_id")
+
+
+@register_rule(RoleGrant)
+def grant_rule(scope: Scope, action: str) -> Q:
+    return Q(user_id=scope.user_id) if action == "view" else NONE
+
+
+@register_rule(User)
+def user_rule(scope: Scope, action: str) -> Q:
+    return Q(pk=scope.user_id) if action in {"view", "change"} else NONE

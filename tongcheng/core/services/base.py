@@ -1,0 +1,165 @@
+"""The service-function convention every Tongcheng module follows.
+
+A service is a plain function named by a verb, taking the acting user as ``actor``. It
+- runs in one atomic transaction;
+- checks the actor's grant (``require``) before it changes anything, and re-checks after saving that the
+  record is still inside the actor's scope (so nobody can move a record out of sight);
+- writes its ``AuditEntry`` in that same transaction (``audit``);
+- defers notifications with ``transaction.on_commit``;
+- raises ``ServiceError`` subclasses with a stable ``code`` and, where one field is at fault, its name.
+Views, API endpoints and management commands only parse input and call services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from ..access import restrict
+from ..middleware import request_id_var
+from ..models import AuditEntry
+
+__all__ = [
+    "ConflictError",
+    "NotFoundError",
+    "ForbiddenError",
+    "ServiceError",
+    "ValidationFailed",
+    "audit",
+    "get_visible",
+    "require",
+    "apply_changes",
+]
+
+
+class ServiceError(Exception):
+    """A refusal with a stable machine code; ``field`` names the input at fault, when there is one."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: Any, *, code: str | None = None, field: str | None = None,
+                 errors: list[dict[str, Any]] | None = None):
+        super().__init__(str(message))
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+        self.errors = errors or []
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": str(self.message)}
+        if self.field:
+            body["field"] = self.field
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class ValidationFailed(ServiceError):
+    status = 422
+    code = "validation_failed"
+
+
+class NotFoundError(ServiceError):
+    """Missing and invisible look the same, so an error never confirms that a record exists."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message: Any = None, **kwargs: Any):
+        super().__init__(message or _("Not found."), **kwargs)
+
+
+class ForbiddenError(ServiceError):
+    status = 403
+    code = "forbidden"
+
+    def __init__(self, message: Any = None, **kwargs: Any):
+        super().__init__(message or _("You may not do this."), **kwargs)
+
+
+class ConflictError(ServiceError):
+    status = 409
+    code = "stale_version"
+
+
+def get_visible(model_or_qs: Any, user: Any, action: str = "view", **lookup: Any) -> Any:
+    """Fetch one row the user may reach for the action, or raise NotFoundError (never a 403)."""
+    qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs._default_manager.all()
+    obj = restrict(qs, user, action).filter(**lookup).first()
+    if obj is None:
+        raise NotFoundError()
+    return obj
+
+
+def require(user: Any, action: str, obj: models.Model) -> None:
+    """The actor must see the row (else 404) and may perform the action on it (else 403)."""
+    manager = type(obj)._default_manager
+    if not restrict(manager.filter(pk=obj.pk), user, "view").exists():
+        raise NotFoundError()
+    if action != "view" and not restrict(manager.filter(pk=obj.pk), user, action).exists():
+        raise ForbiddenError()
+
+
+def audit(actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None = None,
+          zone_id: int | None = None) -> AuditEntry:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit() must run inside the service's transaction")
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        zone_id=zone_id,
+        data=data or {},
+        request_id=request_id_var.get(),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def apply_changes(obj: models.Model, changes: dict[str, Any], expected_version: int | None,
+                  fields: Iterable[str]) -> dict[str, list[Any]]:
+    """Update allowed fields of a TrackedModel, refusing a stale edit: the row is written only if its
+    version is still the one the editor saw (a compare-and-set in the UPDATE itself, so two concurrent
+    editors cannot both win). Returns {field: [before, after]} for the audit entry."""
+    allowed = set(fields)
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+                               code="unknown_field", field=sorted(unknown)[0])
+    diff: dict[str, list[Any]] = {}
+    for name, value in changes.items():
+        before = getattr(obj, name)
+        if before != value:
+            diff[name] = [_jsonable(before), _jsonable(value)]
+            setattr(obj, name, value)
+    if expected_version is not None and expected_version != obj.version:
+        raise ConflictError(_("This record was changed by someone else since you opened it; reload and try again."),
+                            field="version")
+    if not diff:
+        return diff
+    obj.full_clean(exclude=[f.name for f in obj._meta.fields if f.name not in allowed])
+    model = type(obj)
+    updated = model._default_manager.filter(pk=obj.pk, version=obj.version).update(
+        version=F("version") + 1, **{name: getattr(obj, name) for name in diff}
+    )
+    if updated != 1:
+        raise ConflictError(_("This record was changed by someone else since you opened it; reload and try again."),
+                            field="version")
+    obj.version += 1
+    # .update() bypasses save(); write the history row explicitly so the change log stays complete.
+    obj.save(update_fields=["updated_at"])
+    return diff

@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+from .auth_forms import LoginForm
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="core/login.html", authentication_form=LoginForm),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", views.set_language, name="set_language"),
+    path("me/tokens/", views.tokens, name="tokens"),
+    path("metro/", views.metro_map, name="metro_map"),
+    path("geo.json", views.geojson, name="geojson"),
+    path("zones/", views.zone_list, name="zone_list"),
+    path("zones/new/", views.zone_create, name="zone_create"),
+    path("zones/<slug:code>/", views.zone_detail, name="zone_detail"),
+    path("jurisdictions/", views.jurisdiction_list, name="jurisdiction_list"),
+    path("jurisdictions/<str:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/import/", views.organisation_import, name="organisation_import"),
+    path("organisations/<slug:key>/", views.organisation_detail, name="organisation_detail"),
+    path("people/<int:pk>/unmask/", views.person_unmask, name="person_unmask"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("healthz", views.healthz, name="healthz"),
+]

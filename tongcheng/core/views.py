@@ -1,0 +1,450 @@
+"""Pages of the core app. Thin: read through ``visible_to`` selectors, change through services."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import geo
+from .access import can, restrict, scope_of
+from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneForm
+from .importing import ImportSpec, read_table, run_import
+from .listing import Column, Filter, ListSpec, apply_list_params, export_rows, page_of
+from .models import (
+    AdjacentZone,
+    ApiToken,
+    AuditEntry,
+    Jurisdiction,
+    JurisdictionLevel,
+    MetroArea,
+    Organisation,
+    OrganisationKind,
+    Person,
+    ZoneKind,
+    ZoneMember,
+)
+from .services import accounts, organisations, zones
+from .services.base import ServiceError, get_visible
+from .validators import mask_id_number
+
+
+def _list_page(request: HttpRequest, qs, spec: ListSpec, template: str = "core/list.html", extra=None):
+    qs, state = apply_list_params(qs, spec, request.GET)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        return export_rows(qs, spec, fmt)
+    page = page_of(qs, request)
+    rows = [{"obj": obj, "cells": [c.get(obj) for c in spec.columns],
+             "url": spec.detail_url(obj) if spec.detail_url else None} for obj in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"spec": spec, "page": page, "rows": rows, "state": state, "query": query.urlencode(),
+               "filter_choices": [(f, f.choices(request.user)) for f in spec.filters]}
+    context.update(extra or {})
+    return render(request, template, context)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    zone_qs = AdjacentZone.objects.visible_to(request.user)
+    context = {
+        "zone_count": zone_qs.count(),
+        "organisation_count": Organisation.objects.visible_to(request.user).count(),
+        "grants": request.user.grants.active().select_related("metro", "zone", "jurisdiction", "organisation"),
+        "roles": sorted(scope.roles),
+    }
+    return render(request, "core/home.html", context)
+
+
+# --- jurisdictions ---------------------------------------------------------------------------------------
+
+JURISDICTION_LIST = ListSpec(
+    title=gettext_lazy("Jurisdictions"),
+    columns=[
+        Column("code", gettext_lazy("Code"), sort="code", link=True),
+        Column("name", gettext_lazy("Name"), sort="name"),
+        Column("name_en", gettext_lazy("English name")),
+        Column("level", gettext_lazy("Level"), value=lambda j: j.get_level_display()),
+        Column("parent", gettext_lazy("Parent"), value=lambda j: j.parent.name if j.parent else ""),
+        Column("valid_from", gettext_lazy("Valid from"), sort="valid_from"),
+        Column("valid_to", gettext_lazy("Valid to"), sort="valid_to"),
+    ],
+    search_fields=["code__startswith", "name__icontains", "name_en__icontains"],
+    filters=[
+        Filter("level", gettext_lazy("Level"), "level", lambda user: list(JurisdictionLevel.choices)),
+        Filter("status", gettext_lazy("Status"), "valid_to__isnull",
+               lambda user: [("True", _("Current")), ("False", _("Former"))]),
+    ],
+    default_sort="code",
+    export_name="jurisdictions",
+    detail_url=lambda j: reverse("jurisdiction_detail", args=[j.code]) + f"?at={j.valid_from.isoformat()}",
+)
+
+
+@login_required
+def jurisdiction_list(request: HttpRequest) -> HttpResponse:
+    qs = Jurisdiction.objects.visible_to(request.user).select_related("parent")
+    return _list_page(request, qs, JURISDICTION_LIST)
+
+
+@login_required
+def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
+    at_text = request.GET.get("at")
+    try:
+        at = timezone.datetime.fromisoformat(at_text).date() if at_text else timezone.localdate()
+    except ValueError:
+        at = timezone.localdate()
+    qs = Jurisdiction.objects.select_related("parent", "successor").valid_on(at)
+    try:
+        obj = get_visible(qs, request.user, code=code)
+    except ServiceError as exc:
+        raise Http404 from exc
+    context = {
+        "obj": obj, "at": at,
+        "children": Jurisdiction.objects.visible_to(request.user).valid_on(at).filter(parent=obj),
+        "zones": AdjacentZone.objects.visible_to(request.user).filter(members__jurisdiction=obj).distinct(),
+        "history": _history(request, obj),
+    }
+    return render(request, "core/jurisdiction_detail.html", context)
+
+
+# --- zones -----------------------------------------------------------------------------------------------
+
+def _members_text(zone: AdjacentZone) -> str:
+    return "、".join(m.jurisdiction.name for m in zone.members.all())
+
+
+ZONE_LIST = ListSpec(
+    title=gettext_lazy("Adjacent zones"),
+    columns=[
+        Column("name", gettext_lazy("Name"), sort="name", link=True),
+        Column("code", gettext_lazy("Code"), sort="code"),
+        Column("kind", gettext_lazy("Kind"), value=lambda z: z.get_kind_display()),
+        Column("members", gettext_lazy("Members"), value=_members_text),
+        Column("established", gettext_lazy("Established"), sort="established"),
+        Column("planning_area_km2", gettext_lazy("Planning area (km²)"), sort="planning_area_km2"),
+    ],
+    search_fields=["name__icontains", "name_en__icontains", "code__icontains"],
+    filters=[Filter("kind", gettext_lazy("Kind"), "kind", lambda user: list(ZoneKind.choices))],
+    default_sort="established",
+    export_name="zones",
+    detail_url=lambda z: reverse("zone_detail", args=[z.code]),
+)
+
+
+def _zone_qs(user):
+    members = ZoneMember.objects.select_related("jurisdiction", "party").order_by("side", "jurisdiction__code")
+    return AdjacentZone.objects.visible_to(user).select_related("metro", "parent").prefetch_related(
+        Prefetch("members", queryset=members))
+
+
+@login_required
+def zone_list(request: HttpRequest) -> HttpResponse:
+    metros = MetroArea.objects.visible_to(request.user, "add_zone")
+    return _list_page(request, _zone_qs(request.user), ZONE_LIST,
+                      extra={"create_url": reverse("zone_create") if metros.exists() else None})
+
+
+def _map_payload(zones_: list[AdjacentZone], highlight_all: bool = False) -> dict:
+    """What the map script needs: the cities to draw, members to highlight, and towns as points."""
+    cities, regions, points = set(), {}, []
+    for zone in zones_:
+        for m in zone.members.all():
+            j = m.jurisdiction
+            parts = j.path.strip("/").split("/")
+            city = parts[1] if len(parts) > 1 else parts[0]
+            cities.add(city)
+            if j.level == "township":
+                if j.lon is not None:
+                    points.append({"name": j.name, "value": [float(j.lon), float(j.lat)], "zone": zone.name})
+                county = parts[2] if len(parts) > 2 else j.code
+                regions.setdefault(county, zone.name)
+            else:
+                regions.setdefault(j.code, zone.name)
+    return {"cities": sorted(cities), "regions": [{"name": k, "zone": v} for k, v in regions.items()],
+            "points": points}
+
+
+@login_required
+def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        zone = get_visible(_zone_qs(request.user), request.user, code=code)
+    except ServiceError as exc:
+        raise Http404 from exc
+    orgs = Organisation.objects.visible_to(request.user).filter(zone=zone).select_related("jurisdiction")
+    context = {
+        "zone": zone,
+        "members": list(zone.members.all()),
+        "organisations": orgs,
+        "children": AdjacentZone.objects.visible_to(request.user).filter(parent=zone),
+        "map": _map_payload([zone]),
+        "history": _history(request, zone),
+        "can_change": can(request.user, "change", zone),
+    }
+    return render(request, "core/zone_detail.html", context)
+
+
+@login_required
+def zone_create(request: HttpRequest) -> HttpResponse:
+    metros = MetroArea.objects.visible_to(request.user, "add_zone")
+    metro = metros.first()
+    if metro is None:
+        raise Http404
+    form = ZoneForm(request.POST or None)
+    formset = MemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        specs = [zones.MemberSpec(code=f.cleaned_data["code"], side=f.cleaned_data.get("side") or None,
+                                  role=f.cleaned_data["role"])
+                 for f in formset.forms if f.cleaned_data.get("code")]
+        data = form.cleaned_data
+        try:
+            zone = zones.create_zone(actor=request.user, metro=metro, name=data["name"], name_en=data["name_en"],
+                                     code=data["code"], kind=data["kind"], established=data["established"],
+                                     planning_area_km2=data["planning_area_km2"],
+                                     description=data["description"], members=specs)
+        except ServiceError as exc:
+            for item in exc.errors or [{"field": exc.field, "message": str(exc.message)}]:
+                form.add_error(None, item["message"])
+        else:
+            messages.success(request, _("Zone %(name)s created.") % {"name": zone.name})
+            return redirect("zone_detail", code=zone.code)
+    return render(request, "core/zone_form.html", {"form": form, "formset": formset, "metro": metro})
+
+
+@login_required
+def metro_map(request: HttpRequest) -> HttpResponse:
+    zones_ = list(_zone_qs(request.user))
+    metros = MetroArea.objects.visible_to(request.user).prefetch_related("members__jurisdiction")
+    cities = {m.jurisdiction.code for metro in metros for m in metro.members.all() if m.jurisdiction.level == "prefecture"}
+    payload = _map_payload(zones_)
+    payload["cities"] = sorted(set(payload["cities"]) | {c for c in cities if c in geo.CITY_FILES})
+    return render(request, "core/metro_map.html", {"zones": zones_, "map": payload, "metros": metros})
+
+
+@login_required
+def geojson(request: HttpRequest) -> JsonResponse:
+    cities = [c for c in request.GET.get("cities", "").split(",") if c in geo.CITY_FILES]
+    response = JsonResponse(geo.feature_collection(cities))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- organisations ---------------------------------------------------------------------------------------
+
+ORGANISATION_LIST = ListSpec(
+    title=gettext_lazy("Organisations"),
+    columns=[
+        Column("key", gettext_lazy("Key"), sort="key"),
+        Column("name", gettext_lazy("Name"), sort="name", link=True),
+        Column("name_en", gettext_lazy("English name")),
+        Column("kind", gettext_lazy("Kind"), value=lambda o: o.kind, sort="kind"),
+        Column("jurisdiction", gettext_lazy("Jurisdiction"), value=lambda o: o.jurisdiction.code),
+        Column("zone", gettext_lazy("Zone"), value=lambda o: o.zone.code if o.zone else ""),
+        Column("established", gettext_lazy("Established"), sort="established"),
+        Column("description", gettext_lazy("Description")),
+        Column("version", gettext_lazy("Version")),
+    ],
+    search_fields=["name__icontains", "name_en__icontains", "key__icontains"],
+    filters=[
+        Filter("kind", gettext_lazy("Kind"), "kind", lambda user: list(OrganisationKind.choices)),
+        Filter("zone", gettext_lazy("Zone"), "zone__code",
+               lambda user: list(AdjacentZone.objects.visible_to(user).values_list("code", "name"))),
+    ],
+    default_sort="name",
+    export_name="organisations",
+    detail_url=lambda o: reverse("organisation_detail", args=[o.key]),
+)
+
+
+def _organisation_import_spec() -> ImportSpec:
+    def find(user, key):
+        return restrict(Organisation.objects.filter(key=key), user, "change").first()
+
+    def update(user, obj, changes, version):
+        before = obj.version
+        updated = organisations.update_organisation(actor=user, organisation=obj, changes=changes,
+                                                    expected_version=version)
+        return updated.version != before
+
+    def parse_date(text):
+        return timezone.datetime.fromisoformat(text).date() if text else None
+
+    def required(text):
+        if not text:
+            raise ValueError(_("This field is required."))
+        return text
+
+    def kind(text):
+        if text not in OrganisationKind.values:
+            raise ValueError(_("Unknown organisation kind %(kind)s.") % {"kind": text})
+        return text
+
+    return ImportSpec(key_column="key", find=find, update=update,
+                      columns={"name": required, "name_en": str, "kind": kind, "established": parse_date,
+                               "description": str})
+
+
+@login_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    qs = Organisation.objects.visible_to(request.user).select_related("jurisdiction", "zone")
+    can_import = Organisation.objects.visible_to(request.user, "change").exists()
+    return _list_page(request, qs, ORGANISATION_LIST,
+                      extra={"import_url": reverse("organisation_import") if can_import else None})
+
+
+@login_required
+def organisation_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = read_table(upload.name, upload.read())
+        except (ValueError, KeyError) as exc:
+            form.add_error("file", str(exc))
+        else:
+            result = run_import(request.user, _organisation_import_spec(), rows,
+                                apply_good_rows=form.cleaned_data["apply_good_rows"])
+            if result.applied:
+                messages.success(request, _("%(updated)d updated, %(unchanged)d unchanged.")
+                                 % {"updated": result.updated, "unchanged": result.unchanged})
+    return render(request, "core/import.html", {"form": form, "result": result,
+                                                "back_url": reverse("organisation_list")})
+
+
+@login_required
+def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
+    qs = Organisation.objects.select_related("jurisdiction", "zone", "parent")
+    try:
+        org = get_visible(qs, request.user, key=key)
+    except ServiceError as exc:
+        raise Http404 from exc
+    people = Person.objects.visible_to(request.user).filter(organisation=org)
+    context = {
+        "obj": org,
+        "people": [{"person": p, "masked": mask_id_number(p.id_number) if p.id_number else ""} for p in people],
+        "children": Organisation.objects.visible_to(request.user).filter(parent=org),
+        "history": _history(request, org),
+        "can_unmask": Person.objects.visible_to(request.user, "unmask").filter(organisation=org).exists(),
+    }
+    return render(request, "core/organisation_detail.html", context)
+
+
+@login_required
+@require_POST
+def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        person = get_visible(Person.objects.select_related("organisation"), request.user, pk=pk)
+    except ServiceError as exc:
+        raise Http404 from exc
+    form = UnmaskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for showing the full ID number."))
+        return redirect("organisation_detail", key=person.organisation.key)
+    try:
+        number = organisations.unmask_id_number(actor=request.user, person=person,
+                                                reason=form.cleaned_data["reason"])
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("organisation_detail", key=person.organisation.key)
+    return render(request, "core/unmasked.html", {"person": person, "number": number})
+
+
+# --- history and audit -----------------------------------------------------------------------------------
+
+def _history(request: HttpRequest, obj) -> list[dict] | None:
+    """Change history of a record, newest first, for those who may see it (None hides the section)."""
+    if not can(request.user, "history", obj):
+        return None
+    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:50])
+    out = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older)
+            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+        out.append({"at": newer.history_date, "user": newer.history_user, "type": newer.get_history_type_display(),
+                    "changes": changes})
+    return out
+
+
+AUDIT_LIST = ListSpec(
+    title=gettext_lazy("Audit log"),
+    columns=[
+        Column("at", gettext_lazy("Time"), sort="at"),
+        Column("actor_name", gettext_lazy("Actor"), sort="actor_name"),
+        Column("action", gettext_lazy("Action"), sort="action"),
+        Column("object_type", gettext_lazy("Object type")),
+        Column("object_repr", gettext_lazy("Object")),
+        Column("data", gettext_lazy("Data"), value=lambda e: json.dumps(e.data, ensure_ascii=False)),
+        Column("request_id", gettext_lazy("Request")),
+    ],
+    search_fields=["action__icontains", "actor_name__icontains", "object_repr__icontains"],
+    filters=[Filter("action", gettext_lazy("Action"), "action",
+                    lambda user: [(a, a) for a in AuditEntry.objects.visible_to(user).order_by("action")
+                                  .values_list("action", flat=True).distinct()])],
+    default_sort="-at",
+    export_name="audit",
+)
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, AuditEntry.objects.visible_to(request.user), AUDIT_LIST)
+
+
+# --- account ---------------------------------------------------------------------------------------------
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = redirect(next_url)
+    if language not in dict(translation.trans_real.settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        accounts.set_language(actor=request.user, language=language)
+    translation.activate(language)
+    from django.conf import settings
+
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            try:
+                accounts.revoke_api_token(actor=request.user, token_id=int(request.POST["revoke"]))
+                messages.success(request, _("Token revoked."))
+            except (ServiceError, ValueError):
+                messages.error(request, _("No such token."))
+            return redirect("tokens")
+        if form.is_valid():
+            _token, new_key = accounts.create_api_token(actor=request.user, name=form.cleaned_data["name"])
+            form = TokenForm()
+    return render(request, "core/tokens.html", {
+        "form": form, "new_key": new_key, "tokens": ApiToken.objects.filter(user=request.user)})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the load balancer: says only whether the database answers (no counts: nothing leaks)."""
+    Jurisdiction.objects.exists()
+    return JsonResponse({"status": "ok"})
