@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from .core.api import router as core_router
+from .core.api_tools import router as tools_router
 from .core.services.accounts import user_for_token
 from .core.services.base import ServiceError
 
@@ -86,3 +87,4 @@ def http_error(request: HttpRequest, exc: HttpError):
 
 
 api.add_router("/", core_router)
+api.add_router("/tools", tools_router)
