@@ -150,11 +150,14 @@ def _zone_qs(user):
         Prefetch("members", queryset=members))
 
 
+def _may_define_zones(user) -> bool:
+    return scope_of(user).has_role("office")
+
+
 @login_required
 def zone_list(request: HttpRequest) -> HttpResponse:
-    metros = MetroArea.objects.visible_to(request.user, "add_zone")
     return _list_page(request, _zone_qs(request.user), ZONE_LIST,
-                      extra={"create_url": reverse("zone_create") if metros.exists() else None})
+                      extra={"create_url": reverse("zone_create") if _may_define_zones(request.user) else None})
 
 
 def _map_payload(zones_: list[AdjacentZone], highlight_all: bool = False) -> dict:
@@ -198,9 +201,8 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def zone_create(request: HttpRequest) -> HttpResponse:
-    metros = MetroArea.objects.visible_to(request.user, "add_zone")
-    metro = metros.first()
-    if metro is None:
+    metro = MetroArea.objects.visible_to(request.user).first()
+    if metro is None or not _may_define_zones(request.user):
         raise Http404
     form = ZoneForm(request.POST or None)
     formset = MemberFormSet(request.POST or None, prefix="members")

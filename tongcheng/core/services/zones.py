@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..access import forget_scope
-from ..models import AdjacentZone, Jurisdiction, MemberRole, MetroArea, ZoneKind, ZoneMember
-from .base import ValidationFailed, apply_changes, audit, require
+from ..access import forget_scope, restrict, scope_of
+from ..models import AdjacentZone, Jurisdiction, MemberRole, MetroArea, Role, RoleGrant, ZoneKind, ZoneMember
+from .base import ForbiddenError, ValidationFailed, apply_changes, audit, get_visible, require
 
 __all__ = ["MemberSpec", "create_zone", "update_zone", "ZONE_EDITABLE_FIELDS"]
 
@@ -91,8 +91,16 @@ def create_zone(*, actor: Any, metro: MetroArea, name: str, kind: str, establish
                 planning_area_km2: Decimal | None = None, start_area_km2: Decimal | None = None,
                 description: str = "", parent: AdjacentZone | None = None,
                 sources: list[dict[str, Any]] | None = None) -> AdjacentZone:
-    """Define a new adjacent zone in a metropolitan area (office staff of that area)."""
-    require(actor, "add_zone", metro)
+    """Define a new adjacent zone in a metropolitan area.
+
+    The metropolitan area's office may define any zone. The office of an existing zone may define a zone
+    that shares territory with its own (e.g. 江宁—博望's office proposing 溧水—博望); it then becomes
+    the new zone's office, recorded in the audit log."""
+    get_visible(MetroArea, actor, pk=metro.pk)
+    metro_office = restrict(MetroArea.objects.filter(pk=metro.pk), actor, "add_zone").exists()
+    office_paths = [] if metro_office else scope_of(actor).jurisdiction_paths(("office",))
+    if not metro_office and not office_paths:
+        raise ForbiddenError(_("Only a same-city office may define a zone."))
     if not name.strip():
         raise ValidationFailed(_("This field is required."), code="required", field="name")
     if kind not in ZoneKind.values:
@@ -101,6 +109,9 @@ def create_zone(*, actor: Any, metro: MetroArea, name: str, kind: str, establish
         if area is not None and area <= 0:
             raise ValidationFailed(_("An area must be positive."), code="invalid_area", field=label)
     resolved = _resolve_members(members, established)
+    if not metro_office and not any(m.path.startswith(p) for m, *_rest in resolved for p in office_paths):
+        raise ForbiddenError(_("A zone you define must share at least one member with a zone your office runs."),
+                             field="members")
     code = code or slugify(name_en or name, allow_unicode=False) or f"zone-{AdjacentZone.objects.count() + 1}"
     if AdjacentZone.objects.filter(code=code).exists():
         raise ValidationFailed(_("A zone with code %(code)s already exists.") % {"code": code},
@@ -114,8 +125,12 @@ def create_zone(*, actor: Any, metro: MetroArea, name: str, kind: str, establish
     for member, party, side, role in resolved:
         ZoneMember.objects.create(zone=zone, jurisdiction=member, party=party, side=side, role=role,
                                   since=established)
-    forget_scope(actor)
     audit(actor, "zone.create", zone, {"members": [m.code for m, *_ in resolved]}, zone_id=zone.pk)
+    if not metro_office:
+        RoleGrant.objects.create(user=actor, role=Role.OFFICE, zone=zone, granted_by=actor)
+        audit(actor, "grant.create", zone, {"role": Role.OFFICE, "user": actor.username, "reason": "founding office"},
+              zone_id=zone.pk)
+    forget_scope(actor)
     return zone
 
 
