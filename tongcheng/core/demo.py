@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 
 from .data import reader
@@ -189,15 +190,18 @@ def _scope(kind: str, key: str) -> dict[str, Any]:
 
 def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
     accounts = []
+    # Every demo account has the same password: hash it once (argon2 is slow by design).
+    hashed = make_password(password)
     admin = User.objects.filter(username="admin").first()
     if admin is None:
-        User.objects.create_superuser("admin", "", password, display_name="系统管理员")
+        User.objects.create(username="admin", password=hashed, is_staff=True, is_superuser=True,
+                            display_name="系统管理员")
         report.count("created")
     accounts.append(("admin", "superuser", "—"))
     for username, display, role, kind, key in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User.objects.create_user(username, "", password, display_name=display)
+            user = User.objects.create(username=username, password=hashed, display_name=display)
             report.count("created")
         scope = _scope(kind, key)
         grant = RoleGrant.objects.filter(user=user, role=role, **scope).first()

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Column", "Filter", "ListSpec", "export_rows", "apply_list_params"]
+__all__ = ["Column", "Filter", "ListSpec", "apply_list_params", "export_rows", "page_of", "render_list"]
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,21 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{spec.export_name}.xlsx"'
     return response
+
+
+def render_list(request: HttpRequest, qs: QuerySet, spec: ListSpec, template: str = "core/list.html",
+                extra: dict[str, Any] | None = None) -> HttpResponse:
+    """The list page, or its export when ``?export=csv|xlsx``: both from the same (scoped) queryset."""
+    qs, state = apply_list_params(qs, spec, request.GET)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        return export_rows(qs, spec, fmt)
+    page = page_of(qs, request)
+    rows = [{"obj": obj, "cells": [c.get(obj) for c in spec.columns],
+             "url": spec.detail_url(obj) if spec.detail_url else None} for obj in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"spec": spec, "page": page, "rows": rows, "state": state, "query": query.urlencode(),
+               "filter_choices": [(f, f.choices(request.user)) for f in spec.filters]}
+    context.update(extra or {})
+    return render(request, template, context)

@@ -14,6 +14,7 @@ from .models import (
     AuditEntry,
     Jurisdiction,
     MetroArea,
+    MetroMember,
     Organisation,
     Person,
     RoleGrant,
@@ -97,11 +98,21 @@ def person_rule(scope: Scope, action: str) -> Q:
     return scope.zone_q(roles, "organisation__zone_id") | scope.path_q(roles, "organisation__jurisdiction__path")
 
 
-@register_rule(AuditEntry)
-def audit_rule(scope: Scope, action: str) -> Q:
+@register_rule(MetroMember)
+def metro_member_rule(scope: Scope, action: str) -> Q:
     if action != "view":
         return NONE
-    return scope.zone_q(("auditor", "office"), "zone_id")
+    ids = scope.metro_ids(STAFF_ROLES)
+    return Q(metro_id__in=sorted(ids)) if ids else NONE
+
+
+@register_rule(AuditEntry)
+def audit_rule(scope: Scope, action: str) -> Q:
+    # Auditors and offices read their zones' log; everyone sees the entries of their own actions
+    # (tokens, language), which belong to no zone.
+    if action != "view":
+        return NONE
+    return scope.zone_q(("auditor", "office"), "zone_id") | Q(actor_id=scope.user_id)
 
 
 @register_rule(RoleGrant)

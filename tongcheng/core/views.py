@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 from . import geo
 from .access import can, restrict, scope_of
 from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneForm
+from .history import record_history
 from .importing import ImportSpec, read_table, run_import
-from .listing import Column, Filter, ListSpec, apply_list_params, export_rows, page_of
+from .listing import Column, Filter, ListSpec, render_list
 from .models import (
     AdjacentZone,
     ApiToken,
@@ -37,22 +38,6 @@ from .models import (
 from .services import accounts, organisations, zones
 from .services.base import ServiceError, get_visible
 from .validators import mask_id_number
-
-
-def _list_page(request: HttpRequest, qs, spec: ListSpec, template: str = "core/list.html", extra=None):
-    qs, state = apply_list_params(qs, spec, request.GET)
-    fmt = request.GET.get("export")
-    if fmt in {"csv", "xlsx"}:
-        return export_rows(qs, spec, fmt)
-    page = page_of(qs, request)
-    rows = [{"obj": obj, "cells": [c.get(obj) for c in spec.columns],
-             "url": spec.detail_url(obj) if spec.detail_url else None} for obj in page.object_list]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"spec": spec, "page": page, "rows": rows, "state": state, "query": query.urlencode(),
-               "filter_choices": [(f, f.choices(request.user)) for f in spec.filters]}
-    context.update(extra or {})
-    return render(request, template, context)
 
 
 @login_required
@@ -96,7 +81,7 @@ JURISDICTION_LIST = ListSpec(
 @login_required
 def jurisdiction_list(request: HttpRequest) -> HttpResponse:
     qs = Jurisdiction.objects.visible_to(request.user).select_related("parent")
-    return _list_page(request, qs, JURISDICTION_LIST)
+    return render_list(request, qs, JURISDICTION_LIST)
 
 
 @login_required
@@ -115,7 +100,7 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
         "obj": obj, "at": at,
         "children": Jurisdiction.objects.visible_to(request.user).valid_on(at).filter(parent=obj),
         "zones": AdjacentZone.objects.visible_to(request.user).filter(members__jurisdiction=obj).distinct(),
-        "history": _history(request, obj),
+        "history": record_history(request, obj),
     }
     return render(request, "core/jurisdiction_detail.html", context)
 
@@ -156,7 +141,7 @@ def _may_define_zones(user) -> bool:
 
 @login_required
 def zone_list(request: HttpRequest) -> HttpResponse:
-    return _list_page(request, _zone_qs(request.user), ZONE_LIST,
+    return render_list(request, _zone_qs(request.user), ZONE_LIST,
                       extra={"create_url": reverse("zone_create") if _may_define_zones(request.user) else None})
 
 
@@ -193,7 +178,7 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
         "organisations": orgs,
         "children": AdjacentZone.objects.visible_to(request.user).filter(parent=zone),
         "map": _map_payload([zone]),
-        "history": _history(request, zone),
+        "history": record_history(request, zone),
         "can_change": can(request.user, "change", zone),
     }
     return render(request, "core/zone_detail.html", context)
@@ -302,7 +287,7 @@ def _organisation_import_spec() -> ImportSpec:
 def organisation_list(request: HttpRequest) -> HttpResponse:
     qs = Organisation.objects.visible_to(request.user).select_related("jurisdiction", "zone")
     can_import = Organisation.objects.visible_to(request.user, "change").exists()
-    return _list_page(request, qs, ORGANISATION_LIST,
+    return render_list(request, qs, ORGANISATION_LIST,
                       extra={"import_url": reverse("organisation_import") if can_import else None})
 
 
@@ -338,7 +323,7 @@ def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
         "obj": org,
         "people": [{"person": p, "masked": mask_id_number(p.id_number) if p.id_number else ""} for p in people],
         "children": Organisation.objects.visible_to(request.user).filter(parent=org),
-        "history": _history(request, org),
+        "history": record_history(request, org),
         "can_unmask": Person.objects.visible_to(request.user, "unmask").filter(organisation=org).exists(),
     }
     return render(request, "core/organisation_detail.html", context)
@@ -366,22 +351,6 @@ def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- history and audit -----------------------------------------------------------------------------------
 
-def _history(request: HttpRequest, obj) -> list[dict] | None:
-    """Change history of a record, newest first, for those who may see it (None hides the section)."""
-    if not can(request.user, "history", obj):
-        return None
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:50])
-    out = []
-    for newer, older in zip(records, records[1:] + [None], strict=False):
-        changes = []
-        if older is not None:
-            delta = newer.diff_against(older)
-            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
-        out.append({"at": newer.history_date, "user": newer.history_user, "type": newer.get_history_type_display(),
-                    "changes": changes})
-    return out
-
-
 AUDIT_LIST = ListSpec(
     title=gettext_lazy("Audit log"),
     columns=[
@@ -404,7 +373,7 @@ AUDIT_LIST = ListSpec(
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    return _list_page(request, AuditEntry.objects.visible_to(request.user), AUDIT_LIST)
+    return render_list(request, AuditEntry.objects.visible_to(request.user), AUDIT_LIST)
 
 
 # --- account ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..querysets import ScopedQuerySet
 from .base import TrackedModel
 
 __all__ = ["WorkdayOverride"]
@@ -16,6 +17,8 @@ class WorkdayOverride(TrackedModel):
     day = models.DateField(_("day"), unique=True)
     is_workday = models.BooleanField(_("working day"))
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["day"]

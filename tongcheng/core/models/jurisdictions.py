@@ -116,6 +116,8 @@ class MetroMember(models.Model):
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="metro_memberships")
     core = models.BooleanField(_("in the core area"), default=False)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["metro", "jurisdiction__code"]
         constraints = [models.UniqueConstraint(fields=["metro", "jurisdiction"], name="metro_member_uniq")]

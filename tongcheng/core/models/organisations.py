@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..querysets import ScopedQuerySet
+from ..validators import check_id_number, check_phone
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction
 from .zones import AdjacentZone
@@ -62,8 +63,8 @@ class Person(TrackedModel):
     organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
                                      related_name="people")
     position = models.CharField(_("position"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[check_phone])
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[check_id_number])
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user account"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="person")
     synthetic = models.BooleanField(_("synthetic (demo)"), default=False)

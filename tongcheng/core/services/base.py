@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ..access import restrict
 from ..middleware import request_id_var
 from ..models import AuditEntry
+from ..signals import service_committed
 
 __all__ = [
     "ConflictError",
@@ -107,9 +108,11 @@ def require(user: Any, action: str, obj: models.Model) -> None:
 
 def audit(actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None = None,
           zone_id: int | None = None) -> AuditEntry:
+    """Record the action in the service's transaction; once that commits, announce it
+    (``service_committed``) so notifications never fire for a change that was rolled back."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit() must run inside the service's transaction")
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=getattr(actor, "username", "") or "system",
         action=action,
@@ -120,6 +123,8 @@ def audit(actor: Any, action: str, obj: models.Model, data: dict[str, Any] | Non
         data=data or {},
         request_id=request_id_var.get(),
     )
+    transaction.on_commit(lambda: service_committed.send(sender=AuditEntry, entry=entry))
+    return entry
 
 
 def _jsonable(value: Any) -> Any:
