@@ -340,14 +340,16 @@ def test_zone_members_on_at_least_two_sides(zones):
 def test_zone_sides_match_provinces(zones):
     for zone in zones:
         for m in zone.members:
-            if m.side == "Jiangsu":
+            if m.side == "江苏省":
                 assert m.code.startswith("32")
-            elif m.side == "Anhui":
+            elif m.side == "安徽省":
                 assert m.code.startswith("34")
-            elif m.side == "Nanjing":
+            elif m.side == "南京市":
                 assert m.party_code == "320100"
-            elif m.side == "Huai'an":
+            elif m.side == "淮安市":
                 assert m.party_code == "320800"
+            else:
+                raise AssertionError(f"unexpected side {m.side}")
 
 
 def test_zone_parents_form_no_cycle(zones):

@@ -26,6 +26,9 @@ class Column:
     value: Callable[[Any], Any] | None = None  # defaults to the attribute `name`
     sort: str | None = None  # ORM field to order by, when sortable
     link: bool = False
+    # How the page shows the value, when it differs from the exported one (e.g. a choice's label on the
+    # page, its code in the export so that an edited export imports again).
+    display: Callable[[Any], Any] | None = None
 
     def get(self, obj: Any) -> Any:
         if self.value is not None:
@@ -34,6 +37,9 @@ class Column:
         for part in self.name.split("__"):
             value = getattr(value, part, None) if value is not None else None
         return value
+
+    def shown(self, obj: Any) -> Any:
+        return self.display(obj) if self.display is not None else self.get(obj)
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,7 @@ def render_list(request: HttpRequest, qs: QuerySet, spec: ListSpec, template: st
     if fmt in {"csv", "xlsx"}:
         return export_rows(qs, spec, fmt)
     page = page_of(qs, request)
-    rows = [{"obj": obj, "cells": [c.get(obj) for c in spec.columns],
+    rows = [{"obj": obj, "cells": [c.shown(obj) for c in spec.columns],
              "url": spec.detail_url(obj) if spec.detail_url else None} for obj in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)

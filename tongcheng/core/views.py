@@ -236,7 +236,7 @@ ORGANISATION_LIST = ListSpec(
         Column("key", gettext_lazy("Key"), sort="key"),
         Column("name", gettext_lazy("Name"), sort="name", link=True),
         Column("name_en", gettext_lazy("English name")),
-        Column("kind", gettext_lazy("Kind"), value=lambda o: o.kind, sort="kind"),
+        Column("kind", gettext_lazy("Kind"), sort="kind", display=lambda o: o.get_kind_display()),
         Column("jurisdiction", gettext_lazy("Jurisdiction"), value=lambda o: o.jurisdiction.code),
         Column("zone", gettext_lazy("Zone"), value=lambda o: o.zone.code if o.zone else ""),
         Column("established", gettext_lazy("Established"), sort="established"),

@@ -65,7 +65,7 @@ ZONE_KINDS = frozenset(
     }
 )
 MEMBER_ROLES = frozenset({"host", "partner", "origin"})
-MEMBER_SIDES = frozenset({"Jiangsu", "Anhui", "Nanjing", "Huai'an"})
+MEMBER_SIDES = frozenset({"江苏省", "安徽省", "南京市", "淮安市"})
 PRECISIONS = frozenset({"day", "month", "year"})
 ORGANISATION_KINDS = frozenset(
     {
