@@ -15,13 +15,16 @@
         var labels = {};
         geo.features.forEach(function (f) { labels[f.id] = f.properties.label; });
         var zones = [];
-        payload.regions.forEach(function (r) { if (zones.indexOf(r.zone) < 0) zones.push(r.zone); });
+        payload.regions.forEach(function (r) {
+          r.zones.forEach(function (z) { if (zones.indexOf(z) < 0) zones.push(z); });
+        });
+        // A district in several zones takes the colour of the first; the tooltip lists them all.
         var data = payload.regions.map(function (r) {
-          return {name: r.name, zone: r.zone, itemStyle: {areaColor: palette[zones.indexOf(r.zone) % palette.length]}};
+          return {name: r.name, itemStyle: {areaColor: palette[zones.indexOf(r.zones[0]) % palette.length]}};
         });
         var chart = echarts.init(el, null, {renderer: "canvas"});
         var zoneOf = {};
-        payload.regions.forEach(function (r) { zoneOf[r.name] = r.zone; });
+        payload.regions.forEach(function (r) { zoneOf[r.name] = r.zones.join("<br>"); });
         chart.setOption({
           aria: {enabled: true},
           tooltip: {trigger: "item", formatter: function (p) {
@@ -36,7 +39,11 @@
                 regions: data},
           series: [
             {type: "scatter", coordinateSystem: "geo", symbolSize: 12, itemStyle: {color: "#f0a500", borderColor: "#111"},
-             label: {show: true, position: "right", formatter: "{b}"}, data: payload.points}
+             label: {show: true, position: "right", formatter: "{b}"},
+             data: payload.points.filter(function (p) { return p.kind === "town"; })},
+            {type: "scatter", coordinateSystem: "geo", symbol: "pin", symbolSize: 26,
+             itemStyle: {color: "#b91c1c"}, label: {show: true, position: "top", formatter: "{b}", fontSize: 11},
+             data: payload.points.filter(function (p) { return p.kind === "zone"; })}
           ]
         });
         el.dataset.rendered = "true";

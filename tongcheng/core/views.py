@@ -145,23 +145,33 @@ def zone_list(request: HttpRequest) -> HttpResponse:
                       extra={"create_url": reverse("zone_create") if _may_define_zones(request.user) else None})
 
 
-def _map_payload(zones_: list[AdjacentZone], highlight_all: bool = False) -> dict:
-    """What the map script needs: the cities to draw, members to highlight, and towns as points."""
-    cities, regions, points = set(), {}, []
+def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False) -> dict:
+    """What the map script needs: the cities to draw, the districts to highlight with every zone they
+    belong to, towns as points, and (on the metro map) one marker per zone so that a zone whose districts
+    all belong to other zones too is still visible."""
+    cities: set[str] = set()
+    regions: dict[str, list[str]] = {}
+    points = []
     for zone in zones_:
+        lons, lats = [], []
         for m in zone.members.all():
             j = m.jurisdiction
             parts = j.path.strip("/").split("/")
-            city = parts[1] if len(parts) > 1 else parts[0]
-            cities.add(city)
-            if j.level == "township":
-                if j.lon is not None:
-                    points.append({"name": j.name, "value": [float(j.lon), float(j.lat)], "zone": zone.name})
-                county = parts[2] if len(parts) > 2 else j.code
-                regions.setdefault(county, zone.name)
-            else:
-                regions.setdefault(j.code, zone.name)
-    return {"cities": sorted(cities), "regions": [{"name": k, "zone": v} for k, v in regions.items()],
+            cities.add(parts[1] if len(parts) > 1 else parts[0])
+            county = parts[2] if j.level == "township" and len(parts) > 2 else j.code
+            regions.setdefault(county, [])
+            if zone.name not in regions[county]:
+                regions[county].append(zone.name)
+            if j.lon is not None:
+                lons.append(float(j.lon))
+                lats.append(float(j.lat))
+                if j.level == "township":
+                    points.append({"name": j.name, "value": [float(j.lon), float(j.lat)], "zone": zone.name,
+                                   "kind": "town"})
+        if zone_markers and lons:
+            points.append({"name": zone.name, "value": [sum(lons) / len(lons), sum(lats) / len(lats)],
+                           "zone": zone.name, "kind": "zone"})
+    return {"cities": sorted(cities), "regions": [{"name": k, "zones": v} for k, v in regions.items()],
             "points": points}
 
 
@@ -215,7 +225,7 @@ def metro_map(request: HttpRequest) -> HttpResponse:
     zones_ = list(_zone_qs(request.user))
     metros = MetroArea.objects.visible_to(request.user).prefetch_related("members__jurisdiction")
     cities = {m.jurisdiction.code for metro in metros for m in metro.members.all() if m.jurisdiction.level == "prefecture"}
-    payload = _map_payload(zones_)
+    payload = _map_payload(zones_, zone_markers=True)
     payload["cities"] = sorted(set(payload["cities"]) | {c for c in cities if c in geo.CITY_FILES})
     return render(request, "core/metro_map.html", {"zones": zones_, "map": payload, "metros": metros})
 
