@@ -4,6 +4,7 @@ Every error is JSON ``{"code", "message", "field"?, "errors"?}`` with a stable c
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -17,18 +18,26 @@ from .core.services.accounts import user_for_token
 from .core.services.base import ServiceError
 
 
+def _signed_in(request: HttpRequest, user):
+    # A token request has no session; making its user the request's user lets history and the
+    # middleware attribute the change to them, exactly as for a signed-in page.
+    if user is not None:
+        request.user = user
+    return user
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer tc_…`` with a personal token (see /api/v1/me/tokens)."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        return user_for_token(token)
+        return _signed_in(request, user_for_token(token))
 
 
 class TokenHeaderAuth(APIKeyHeader):
     param_name = "X-API-Token"
 
     def authenticate(self, request: HttpRequest, key: str | None):
-        return user_for_token(key) if key else None
+        return _signed_in(request, user_for_token(key)) if key else None
 
 
 api = NinjaAPI(
@@ -67,6 +76,19 @@ def _field_of(loc: list) -> str:
 def validation_error(request: HttpRequest, exc: NinjaValidationError):
     errors = [{"field": _field_of(list(e.get("loc", []))), "code": e.get("type", "invalid"),
                "message": e.get("msg", "")} for e in exc.errors]
+    first = errors[0] if errors else {"field": None, "message": _("Invalid input.")}
+    return _error(request, 422, "validation_failed", first["message"], first["field"], errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def model_validation_error(request: HttpRequest, exc: DjangoValidationError):
+    """A model's own checks (full_clean) refused the data: 422 naming each field."""
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": name, "code": e.code or "invalid", "message": str(m)}
+                  for name, items in exc.error_dict.items() for e in items for m in e.messages]
+    else:
+        errors = [{"field": None, "code": e.code or "invalid", "message": str(m)}
+                  for e in exc.error_list for m in e.messages]
     first = errors[0] if errors else {"field": None, "message": _("Invalid input.")}
     return _error(request, 422, "validation_failed", first["message"], first["field"], errors)
 

@@ -50,9 +50,9 @@ def test_a_member_must_exist_at_the_start_date(client_for):
     response = post(client_for("office_metro"), {**LISHUI_BOWANG, "established": "2010-01-01"})
     body = response.json()
     assert response.status_code == 422 and body["code"] == "member_not_valid_at_start"
-    assert [e["field"] for e in body["errors"]] == ["members[0].code", "members[1].code"]
+    assert [e["field"] for e in body["errors"]] == ["members.0.code", "members.1.code"]
     response = post(client_for("office_metro"), {**LISHUI_BOWANG, "established": "2012-10-01"})
-    assert [e["field"] for e in response.json()["errors"]] == ["members[0].code"]
+    assert [e["field"] for e in response.json()["errors"]] == ["members.0.code"]
     assert not AdjacentZone.objects.filter(code="lishui-bowang").exists()
 
 

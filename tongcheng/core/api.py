@@ -2,14 +2,12 @@
 
 Endpoints are thin: scoping comes from ``visible_to``; writes go through services."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea, Organisation, ZoneMember
@@ -82,7 +80,7 @@ def create_zone(request: HttpRequest, payload: ZoneIn):
         members=[zones.MemberSpec(code=m.code, party_code=m.party_code, side=m.side, role=m.role)
                  for m in payload.members],
     )
-    return 201, _zones(request.auth).get(pk=zone.pk)
+    return Status(201, _zones(request.auth).get(pk=zone.pk))
 
 
 @router.patch("/zones/{code}", response={200: ZoneOut, **ERRORS}, summary="Edit a zone")
@@ -124,10 +122,10 @@ def list_tokens(request: HttpRequest):
 @router.post("/me/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Create an API token")
 def create_token(request: HttpRequest, payload: TokenIn):
     token, key = accounts.create_api_token(actor=request.auth, name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "key": key}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "key": key})
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke an API token")
 def revoke_token(request: HttpRequest, token_id: int):
     accounts.revoke_api_token(actor=request.auth, token_id=token_id)
-    return 204, None
+    return Status(204, None)

@@ -1,8 +1,6 @@
 """API router for the shared tools: working-day arithmetic and identifier checks, so that other systems
 apply the same rules as Tongcheng."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.http import HttpRequest

@@ -101,14 +101,15 @@ class ZoneIn(Schema):
 
 class ZonePatch(Schema):
     version: int = Field(..., ge=1, description="The version you read; a stale version is refused with 409")
-    name: str | None = Field(None, min_length=1, max_length=100)
-    name_en: str | None = Field(None, max_length=150)
-    kind: ZoneKind | None = None
-    established: dt.date | None = None
+    # Omit a field to keep it; null is accepted only where the field may be empty.
+    name: str = Field(None, min_length=1, max_length=100)
+    name_en: str = Field(None, max_length=150)
+    kind: ZoneKind = None
+    established: dt.date = None
     ended: dt.date | None = None
     planning_area_km2: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
     start_area_km2: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
-    description: str | None = Field(None, max_length=5000)
+    description: str = Field(None, max_length=5000)
 
 
 class OrganisationOut(Schema):

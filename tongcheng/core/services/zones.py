@@ -50,7 +50,7 @@ def _resolve_members(specs: list[MemberSpec], start: dt.date) -> list[tuple[Juri
     resolved = []
     seen: set[str] = set()
     for index, spec in enumerate(specs):
-        field = f"members[{index}].code"
+        field = f"members.{index}.code"
         if spec.code in seen:
             errors.append({"field": field, "code": "duplicate_member",
                            "message": _("%(code)s is listed twice.") % {"code": spec.code}})
@@ -65,14 +65,14 @@ def _resolve_members(specs: list[MemberSpec], start: dt.date) -> list[tuple[Juri
         if spec.party_code:
             party = Jurisdiction.objects.valid_on(start).filter(code=spec.party_code).first()
             if party is None:
-                errors.append({"field": f"members[{index}].party_code", "code": "party_not_valid_at_start",
+                errors.append({"field": f"members.{index}.party_code", "code": "party_not_valid_at_start",
                                "message": _("No jurisdiction with code %(code)s exists on %(date)s.")
                                % {"code": spec.party_code, "date": start.isoformat()}})
                 continue
         else:
             party = _party_of(member, start)
         if spec.role not in MemberRole.values:
-            errors.append({"field": f"members[{index}].role", "code": "invalid_choice",
+            errors.append({"field": f"members.{index}.role", "code": "invalid_choice",
                            "message": _("Unknown member role %(role)s.") % {"role": spec.role}})
             continue
         side = spec.side or _province_name(member)
@@ -83,6 +83,17 @@ def _resolve_members(specs: list[MemberSpec], start: dt.date) -> list[tuple[Juri
         raise ValidationFailed(_("A zone needs members on at least two sides."), code="one_sided_zone",
                                field="members")
     return resolved
+
+
+def _free_code(base: str) -> str:
+    """A slug of at most 60 characters not yet used by a zone (base, base-2, base-3 …)."""
+    base = base[:60].strip("-") or "zone"
+    code, n = base, 1
+    while AdjacentZone.objects.filter(code=code).exists():
+        n += 1
+        suffix = f"-{n}"
+        code = base[: 60 - len(suffix)].rstrip("-") + suffix
+    return code
 
 
 @transaction.atomic
@@ -112,7 +123,8 @@ def create_zone(*, actor: Any, metro: MetroArea, name: str, kind: str, establish
     if not metro_office and not any(m.path.startswith(p) for m, *_rest in resolved for p in office_paths):
         raise ForbiddenError(_("A zone you define must share at least one member with a zone your office runs."),
                              field="members")
-    code = code or slugify(name_en or name, allow_unicode=False) or f"zone-{AdjacentZone.objects.count() + 1}"
+    if not code:
+        code = _free_code(slugify(name_en or name, allow_unicode=False) or "zone")
     if AdjacentZone.objects.filter(code=code).exists():
         raise ValidationFailed(_("A zone with code %(code)s already exists.") % {"code": code},
                                code="duplicate_code", field="code")

@@ -1,0 +1,125 @@
+"""Accounts (issue 2, point 5 and 9): argon2 password hashes, lockout after repeated failed sign-ins through the
+real /login/ form, session expiry, and the remembered interface language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from tongcheng.core.models import LoginAttempt, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client: Client, username: str, password: str):
+    return client.post("/login/", {"username": username, "password": password}, headers={"Accept-Language": "en"})
+
+
+def _locked(response) -> bool:
+    form = response.context["form"] if response.context else None
+    return form is not None and form.has_error("__all__", code="locked")
+
+
+def test_passwords_are_hashed_with_argon2(demo_user, demo_password):
+    """Given the demo accounts, when their stored passwords are read, then each is an argon2 hash that checks."""
+    for user in User.objects.all():
+        assert user.password.startswith("argon2"), user.username
+    assert demo_user("office_pn").check_password(demo_password)
+
+
+def test_right_password_signs_in(demo_password):
+    """Given office_pn, when it signs in through /login/ with the right password, then it is redirected and
+    a successful attempt is recorded."""
+    client = Client()
+    response = _login(client, "office_pn", demo_password)
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert LoginAttempt.objects.filter(username="office_pn", succeeded=True).exists()
+
+
+def test_lockout_after_repeated_failures_and_release_after_window(settings, demo_password):
+    """Given LOGIN_FAILURE_LIMIT=3, when office_jb fails 3 times through /login/, then even the right password
+    is refused with the lockout message; when the failures are older than the window, the right password
+    signs in again."""
+    settings.LOGIN_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        response = _login(client, "office_jb", "wrong-password")
+        assert response.status_code == 200 and not _locked(response)
+    refused = _login(client, "office_jb", demo_password)
+    assert refused.status_code == 200, "the right password must be refused while locked"
+    assert _locked(refused)
+    assert "Too many failed sign-ins" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert Client().get("/").status_code == 302
+
+    LoginAttempt.objects.filter(username="office_jb").update(
+        at=timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES + 1))
+    released = _login(client, "office_jb", demo_password)
+    assert released.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_lockout_is_per_account(settings, demo_password):
+    """Given office_jb locked out, when office_pn signs in, then office_pn is not affected."""
+    settings.LOGIN_FAILURE_LIMIT = 2
+    for _ in range(2):
+        _login(Client(), "office_jb", "wrong-password")
+    assert _locked(_login(Client(), "office_jb", demo_password))
+    assert _login(Client(), "office_pn", demo_password).status_code == 302
+
+
+def test_a_success_resets_the_failure_count(settings, demo_password):
+    """Given LOGIN_FAILURE_LIMIT=3, when there are 2 failures, a success, then 2 failures, then the account is not
+    locked (failures are counted since the last success)."""
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for _ in range(2):
+        _login(Client(), "leader_pn", "wrong-password")
+    assert _login(Client(), "leader_pn", demo_password).status_code == 302
+    for _ in range(2):
+        _login(Client(), "leader_pn", "wrong-password")
+    assert _login(Client(), "leader_pn", demo_password).status_code == 302
+
+
+def test_session_expiry_settings(client_for):
+    """Given the settings, when a signed-in user makes a request, then the session expires after at most 8 hours
+    of idleness (SESSION_COOKIE_AGE, renewed on every request), and its cookie is HttpOnly and Lax."""
+    assert 0 < settings.SESSION_COOKIE_AGE <= 8 * 3600
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_COOKIE_HTTPONLY is True and settings.SESSION_COOKIE_SAMESITE == "Lax"
+    client = client_for("office_pn")
+    response = client.get("/")
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
+    assert cookie["httponly"]
+    assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+
+
+def test_language_switch_is_remembered_per_user(client_for, demo_user):
+    """Given office_pn sees Chinese by default, when it POSTs /language/ with en, then user.language is en, and a
+    later request from another session of the same user renders <html lang="en">; switching back restores
+    Chinese."""
+    client = client_for("office_pn")
+    assert '<html lang="zh-hans">' in client.get("/").content.decode()
+    response = client.post("/language/", {"language": "en", "next": "/zones/"})
+    assert response.status_code == 302 and response["Location"] == "/zones/"
+    assert demo_user("office_pn").language == "en"
+
+    other_session = client_for("office_pn")
+    assert '<html lang="en">' in other_session.get("/zones/").content.decode()
+    client.post("/language/", {"language": "zh-hans", "next": "/"})
+    assert '<html lang="zh-hans">' in client_for("office_pn").get("/").content.decode()
+
+
+def test_language_switch_refuses_unknown_language_and_foreign_next(client_for, demo_user):
+    """Given office_pn, when it posts an unknown language or an external next URL, then the language is
+    unchanged and the redirect stays on this site."""
+    client = client_for("office_pn")
+    client.post("/language/", {"language": "fr"})
+    assert demo_user("office_pn").language == ""
+    response = client.post("/language/", {"language": "en", "next": "https://evil.example/"})
+    assert response["Location"] == "/"

@@ -1,0 +1,270 @@
+"""Test helpers every Tongcheng module reuses (issue 2, point 11).
+
+* ``ScopingCase`` + ``check_scoping`` — the scoping matrix. A module declares, per model, where its rows
+  show up (list page, CSV export, API list, page and API details) and an independent expectation of which
+  rows each user should reach; ``check_scoping`` then verifies that every one of those surfaces, and
+  ``Model.objects.visible_to(user)``, shows exactly that set, and that an invisible detail is a 404 (never
+  a 403, which would confirm that the row exists).
+* ``QueryBudget`` / ``assert_queries_flat`` — query-count assertions for list pages: a module declares a
+  budget per URL and the test shows that the count stays within it *and does not grow with the number of
+  rows* (the N+1 guard).
+
+Only test code imports this module; it depends on Django's test client, not on pytest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.db.models import Model, QuerySet
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+__all__ = [
+    "ScopingCase",
+    "ScopingReport",
+    "check_scoping",
+    "read_csv_export",
+    "list_count",
+    "api_collect",
+    "QueryBudget",
+    "count_queries",
+    "assert_queries_flat",
+]
+
+Key = Callable[[Any], str]
+
+
+@dataclass
+class ScopingCase:
+    """Where one model's rows are shown, and how a row is recognised on each surface.
+
+    ``key`` turns a row into the identity used everywhere (default: ``str(pk)``); ``export_column`` and
+    ``api_key`` name the CSV column / API field that carries that identity. Any surface left ``None`` is
+    not checked (e.g. a model without an API). ``detail_sample`` caps how many *visible* details are
+    fetched per user (every invisible one is always fetched) so large reference tables stay fast.
+    """
+
+    model: type[Model]
+    key: Key = lambda obj: str(obj.pk)  # noqa: E731
+    list_url: str | None = None
+    export_url: str | None = None
+    export_column: str | None = None
+    detail_url: Callable[[Any], str] | None = None
+    api_list: str | None = None
+    api_key: str | None = None
+    api_detail: Callable[[Any], str] | None = None
+    queryset: Callable[[], QuerySet] | None = None
+    detail_sample: int | None = None
+    visible_action: str = "view"
+
+    def all_rows(self) -> QuerySet:
+        return self.queryset() if self.queryset else self.model._default_manager.all()
+
+    @property
+    def name(self) -> str:
+        return self.model.__name__
+
+
+@dataclass
+class ScopingReport:
+    """Mismatches found for one (case, user); empty means the surfaces agree with the expectation."""
+
+    case: str
+    user: str
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.problems.append(text)
+
+    def __bool__(self) -> bool:  # truthy when something is wrong
+        return bool(self.problems)
+
+    def __str__(self) -> str:
+        return f"{self.case} as {self.user}:\n  " + "\n  ".join(self.problems)
+
+
+# --- surface readers --------------------------------------------------------------------------------------
+
+_COUNT_RE = re.compile(r'<p class="small text-body-secondary" aria-live="polite">\D*(\d+)')
+
+
+def list_count(html: str) -> int | None:
+    """The total a generic list page announces ("37 records" / "共 37 条"), or None when absent."""
+    match = _COUNT_RE.search(html)
+    return int(match.group(1)) if match else None
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def read_csv_export(response) -> list[dict[str, str]]:
+    """Rows of a CSV export (UTF-8 with BOM), as dicts keyed by the header."""
+    text = _body(response).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def api_collect(client: Client, url: str, page_size: int = 100, **headers: str) -> tuple[list[dict], int]:
+    """Every item of a paginated (limit/offset) API list, following the pages; returns (items, count).
+    Fails when ``count`` changes between pages or disagrees with the number of items."""
+    items: list[dict] = []
+    count: int | None = None
+    offset = 0
+    sep = "&" if "?" in url else "?"
+    while True:
+        response = client.get(f"{url}{sep}limit={page_size}&offset={offset}", headers=headers or None)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        body = response.json()
+        assert count is None or body["count"] == count, f"count changed while paging {url}"
+        count = body["count"]
+        items.extend(body["items"])
+        offset += page_size
+        if offset >= count or not body["items"]:
+            break
+    assert count == len(items), f"{url}: count {count} but {len(items)} items"
+    return items, count
+
+
+def _diff(label: str, got: Iterable[str], expected: set[str]) -> str | None:
+    got_set = set(got)
+    if got_set == expected:
+        return None
+    extra = sorted(got_set - expected)[:10]
+    missing = sorted(expected - got_set)[:10]
+    return f"{label}: extra {extra} missing {missing}"
+
+
+def _user_of(client: Client) -> Any:
+    from django.contrib.auth import get_user_model
+
+    user_id = client.session.get("_auth_user_id")
+    if user_id is None:
+        return AnonymousUser()
+    return get_user_model().objects.get(pk=user_id)
+
+
+def check_scoping(case: ScopingCase, client: Client, expected: set[str], *, label: str = "",
+                  api_headers: dict[str, str] | None = None) -> ScopingReport:
+    """Check every surface of ``case`` for the user the client is signed in as.
+
+    ``expected`` is the set of keys the user should reach. For an anonymous client the pages must send
+    to the login page, the API must answer 401, and ``visible_to`` must be empty.
+    Returns a report; ``assert not report, report`` gives a readable failure.
+    """
+    user = _user_of(client)
+    report = ScopingReport(case.name, label or getattr(user, "username", "") or "anonymous")
+    anonymous = not user.is_authenticated
+    headers = api_headers or {}
+    rows = list(case.all_rows())
+    by_key = {case.key(obj): obj for obj in rows}
+    unknown = expected - set(by_key)
+    if unknown:
+        report.add(f"expectation names rows that do not exist: {sorted(unknown)[:10]}")
+
+    # visible_to and its count: the source every other surface must agree with.
+    visible_qs = case.model._default_manager.all().visible_to(user, case.visible_action)
+    problem = _diff("visible_to", (case.key(o) for o in visible_qs), expected)
+    if problem:
+        report.add(problem)
+    if visible_qs.count() != len(expected):
+        report.add(f"visible_to().count() = {visible_qs.count()}, expected {len(expected)}")
+
+    if case.list_url:
+        response = client.get(case.list_url)
+        if anonymous:
+            if response.status_code != 302 or "/login/" not in response.get("Location", ""):
+                report.add(f"list {case.list_url}: anonymous got {response.status_code}, not a login redirect")
+        elif response.status_code != 200:
+            report.add(f"list {case.list_url}: status {response.status_code}")
+        else:
+            shown = list_count(response.content.decode())
+            if shown != len(expected):
+                report.add(f"list {case.list_url}: count text {shown}, expected {len(expected)}")
+
+    if case.export_url and not anonymous:
+        response = client.get(case.export_url)
+        if response.status_code != 200:
+            report.add(f"export {case.export_url}: status {response.status_code}")
+        else:
+            exported = [r[case.export_column or "key"] for r in read_csv_export(response)]
+            if len(exported) != len(set(exported)):
+                report.add(f"export {case.export_url}: duplicate rows")
+            problem = _diff(f"export {case.export_url}", exported, expected)
+            if problem:
+                report.add(problem)
+
+    if case.api_list:
+        if anonymous:
+            response = client.get(case.api_list)
+            if response.status_code != 401:
+                report.add(f"api {case.api_list}: anonymous got {response.status_code}, expected 401")
+        else:
+            items, _count = api_collect(client, case.api_list, **headers)
+            problem = _diff(f"api {case.api_list}", (str(i[case.api_key or "id"]) for i in items), expected)
+            if problem:
+                report.add(problem)
+
+    visible_keys = sorted(expected)
+    if case.detail_sample is not None:
+        visible_keys = visible_keys[: case.detail_sample]
+    invisible_keys = sorted(set(by_key) - expected)
+    for keys, wanted in ((visible_keys, 200), (invisible_keys, 404)):
+        for key in keys:
+            obj = by_key.get(key)
+            if obj is None:
+                continue
+            if case.detail_url:
+                url = case.detail_url(obj)
+                status = client.get(url).status_code
+                want = 302 if anonymous else wanted
+                if status != want:
+                    report.add(f"page {url}: status {status}, expected {want}")
+            if case.api_detail:
+                url = case.api_detail(obj)
+                status = client.get(url, headers=headers or None).status_code
+                want = 401 if anonymous else wanted
+                if status != want:
+                    report.add(f"api {url}: status {status}, expected {want}")
+    return report
+
+
+# --- query counts -----------------------------------------------------------------------------------------
+
+
+def count_queries(client: Client, url: str) -> int:
+    """Number of SQL queries one GET of ``url`` runs (streamed bodies are consumed inside the count)."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        _body(response)
+    return len(ctx.captured_queries)
+
+
+@dataclass(frozen=True)
+class QueryBudget:
+    """A list URL and the most queries it may run, whatever the number of rows."""
+
+    url: str
+    max_queries: int
+
+
+def assert_queries_flat(client: Client, budget: QueryBudget, add_rows: Callable[[], Any]) -> tuple[int, int]:
+    """Count the queries of ``budget.url``, call ``add_rows()`` (which should multiply the rows the URL
+    lists, e.g. from 5 to 50), count again: both counts must be equal and within the budget.
+    Returns (before, after) for the test's own messages."""
+    before = count_queries(client, budget.url)
+    add_rows()
+    after = count_queries(client, budget.url)
+    assert after == before, f"{budget.url}: {before} queries before adding rows, {after} after (N+1?)"
+    assert after <= budget.max_queries, f"{budget.url}: {after} queries, budget {budget.max_queries}"
+    return before, after
