@@ -14,7 +14,8 @@ import pytest
 
 from tongcheng.core.data import reader
 
-SHARED_GEO = Path("/work/shared/data/geo")
+# The shared folder lies beside the checkout (../shared), for developers and CI alike.
+SHARED_GEO = Path(__file__).resolve().parents[3] / "shared" / "data" / "geo"
 TODAY = date(2026, 1, 1)
 GEO_VINTAGE = date(2017, 1, 1)
 
