@@ -5,6 +5,7 @@ Every error is JSON ``{"code", "message", "field"?, "errors"?}`` with a stable c
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -91,6 +92,12 @@ def model_validation_error(request: HttpRequest, exc: DjangoValidationError):
                   for e in exc.error_list for m in e.messages]
     first = errors[0] if errors else {"field": None, "message": _("Invalid input.")}
     return _error(request, 422, "validation_failed", first["message"], first["field"], errors)
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError):
+    """The database refused a value the schema let through (e.g. a NUL character inside JSON text)."""
+    return _error(request, 422, "invalid_value", _("A value cannot be stored as given."))
 
 
 @api.exception_handler(AuthenticationError)

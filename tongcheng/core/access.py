@@ -86,9 +86,8 @@ class Scope:
 
     def metro_ids(self, roles: Iterable[str] | None = STAFF_ROLES) -> set[int]:
         ids = {g.metro_id for g in self._grants(roles) if g.metro_id}
-        for zone_id, metro_id, _path in self._load_members():
-            if zone_id in self.zone_ids(roles):
-                ids.add(metro_id)
+        zones = self.zone_ids(roles)
+        ids.update(metro_id for zone_id, metro_id, _path in self._load_members() if zone_id in zones)
         return ids
 
     def jurisdiction_paths(self, roles: Iterable[str] | None = STAFF_ROLES) -> list[str]:

@@ -6,7 +6,9 @@ import contextvars
 import uuid
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("tongcheng_request_id", default="")
 
@@ -25,6 +27,31 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-Id"] = rid
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character is never valid input, and PostgreSQL refuses it in text (a DataError, which would
+    be a 500): refuse it at the edge with a 400 naming where it was."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = None
+        if "\x00" in request.path:
+            where = "path"
+        else:
+            for key, values in request.GET.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    where = key.replace("\x00", "")
+                    break
+        if where is None and request.content_type == "application/json" and b"\\u0000" in request.body:
+            where = "body"
+        if where is not None:
+            body = {"code": "invalid_character", "message": gettext("The input contains a NUL character."),
+                    "field": where, "errors": []}
+            return JsonResponse(body, status=400)
+        return self.get_response(request)
 
 
 class UserLanguageMiddleware:
