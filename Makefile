@@ -50,9 +50,11 @@ chromium:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: $(VENV)/.installed-test messages chromium
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	SECRET_KEY=check-deploy-$$(printf '%064d' 0) DJANGO_SETTINGS_MODULE=tongcheng.settings.production \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -52,8 +52,14 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None = None,
-           errors: list | None = None):
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    errors: list | None = None,
+):
     body = {"code": code, "message": message}
     if field:
         body["field"] = field
@@ -75,8 +81,14 @@ def _field_of(loc: list) -> str:
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError):
-    errors = [{"field": _field_of(list(e.get("loc", []))), "code": e.get("type", "invalid"),
-               "message": e.get("msg", "")} for e in exc.errors]
+    errors = [
+        {
+            "field": _field_of(list(e.get("loc", []))),
+            "code": e.get("type", "invalid"),
+            "message": e.get("msg", ""),
+        }
+        for e in exc.errors
+    ]
     first = errors[0] if errors else {"field": None, "message": _("Invalid input.")}
     return _error(request, 422, "validation_failed", first["message"], first["field"], errors)
 
@@ -85,11 +97,18 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError):
 def model_validation_error(request: HttpRequest, exc: DjangoValidationError):
     """A model's own checks (full_clean) refused the data: 422 naming each field."""
     if hasattr(exc, "error_dict"):
-        errors = [{"field": name, "code": e.code or "invalid", "message": str(m)}
-                  for name, items in exc.error_dict.items() for e in items for m in e.messages]
+        errors = [
+            {"field": name, "code": e.code or "invalid", "message": str(m)}
+            for name, items in exc.error_dict.items()
+            for e in items
+            for m in e.messages
+        ]
     else:
-        errors = [{"field": None, "code": e.code or "invalid", "message": str(m)}
-                  for e in exc.error_list for m in e.messages]
+        errors = [
+            {"field": None, "code": e.code or "invalid", "message": str(m)}
+            for e in exc.error_list
+            for m in e.messages
+        ]
     first = errors[0] if errors else {"field": None, "message": _("Invalid input.")}
     return _error(request, 422, "validation_failed", first["message"], first["field"], errors)
 

@@ -15,7 +15,10 @@ def compile_all(root: Path = ROOT / "tongcheng") -> list[Path]:
     written = []
     for folder in sorted({p.parent for p in root.rglob("LC_MESSAGES/*.po")}):
         merged = polib.POFile()
-        merged.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Plural-Forms": "nplurals=1; plural=0;"}
+        merged.metadata = {
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Plural-Forms": "nplurals=1; plural=0;",
+        }
         seen: dict[tuple[str, str | None], str] = {}
         for po_path in sorted(folder.glob("*.po")):
             for entry in polib.pofile(str(po_path)):

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _login(client: Client, username: str, password: str):
-    return client.post("/login/", {"username": username, "password": password}, headers={"Accept-Language": "en"})
+    return client.post(
+        "/login/", {"username": username, "password": password}, headers={"Accept-Language": "en"}
+    )
 
 
 def _locked(response) -> bool:
@@ -58,7 +60,8 @@ def test_lockout_after_repeated_failures_and_release_after_window(settings, demo
     assert Client().get("/").status_code == 302
 
     LoginAttempt.objects.filter(username="office_jb").update(
-        at=timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES + 1))
+        at=timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES + 1)
+    )
     released = _login(client, "office_jb", demo_password)
     assert released.status_code == 302
     assert client.get("/").status_code == 200

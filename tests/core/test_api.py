@@ -17,9 +17,11 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 
+
 def _json(client, method: str, url: str, body: dict | None = None, **headers):
-    return getattr(client, method)(url, data=json.dumps(body or {}), content_type="application/json",
-                                   headers=headers or None)
+    return getattr(client, method)(
+        url, data=json.dumps(body or {}), content_type="application/json", headers=headers or None
+    )
 
 
 @pytest.fixture
@@ -35,13 +37,20 @@ def token_for(client_for):
 
 
 def _new_zone(**overrides) -> dict:
-    body = {"name": "溧水—博望", "name_en": "Lishui-Bowang", "code": "lishui-bowang", "kind": "cross_border_demo_zone",
-            "established": "2024-06-01", "members": [{"code": "320117"}, {"code": "340506"}]}
+    body = {
+        "name": "溧水—博望",
+        "name_en": "Lishui-Bowang",
+        "code": "lishui-bowang",
+        "kind": "cross_border_demo_zone",
+        "established": "2024-06-01",
+        "members": [{"code": "320117"}, {"code": "340506"}],
+    }
     body.update(overrides)
     return body
 
 
 # --- schema and docs --------------------------------------------------------------------------------------
+
 
 def test_openapi_is_valid_and_lists_the_endpoints(client):
     """Given the API, when /api/v1/openapi.json is fetched anonymously, then it is an OpenAPI 3 document whose
@@ -51,10 +60,15 @@ def test_openapi_is_valid_and_lists_the_endpoints(client):
     doc = response.json()
     assert doc["openapi"].startswith("3.") and doc["info"]["title"] and doc["paths"]
     expected = {
-        "/api/v1/jurisdictions": {"get"}, "/api/v1/jurisdictions/{code}": {"get"},
-        "/api/v1/zones": {"get", "post"}, "/api/v1/zones/{code}": {"get", "patch"},
-        "/api/v1/organisations": {"get"}, "/api/v1/organisations/{key}": {"get"},
-        "/api/v1/me": {"get"}, "/api/v1/me/tokens": {"get", "post"}, "/api/v1/me/tokens/{token_id}": {"delete"},
+        "/api/v1/jurisdictions": {"get"},
+        "/api/v1/jurisdictions/{code}": {"get"},
+        "/api/v1/zones": {"get", "post"},
+        "/api/v1/zones/{code}": {"get", "patch"},
+        "/api/v1/organisations": {"get"},
+        "/api/v1/organisations/{key}": {"get"},
+        "/api/v1/me": {"get"},
+        "/api/v1/me/tokens": {"get", "post"},
+        "/api/v1/me/tokens/{token_id}": {"delete"},
     }
     for path, methods in expected.items():
         assert path in doc["paths"], path
@@ -84,6 +98,7 @@ def test_docs_are_served_from_local_files(client):
 
 
 # --- authentication ---------------------------------------------------------------------------------------
+
 
 def test_session_authentication(client_for):
     """Given a signed-in browser session, when /api/v1/me is read, then it names the user; anonymous gets 401
@@ -140,11 +155,17 @@ def test_someone_elses_token_cannot_be_revoked(client_for, token_for):
 
 # --- error shape ------------------------------------------------------------------------------------------
 
+
 def test_422_names_the_field(client, token_for):
     """Given office_metro, when POST /zones has members[0].code "abc", then 422 validation_failed with field
     members.0.code, in the standard error shape."""
-    response = _json(client, "post", f"{API}/zones", _new_zone(members=[{"code": "abc"}, {"code": "340506"}]),
-                     **token_for("office_metro"))
+    response = _json(
+        client,
+        "post",
+        f"{API}/zones",
+        _new_zone(members=[{"code": "abc"}, {"code": "340506"}]),
+        **token_for("office_metro"),
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_failed"
@@ -163,16 +184,27 @@ def test_404_401_403_409_codes(client, client_for, token_for):
     assert (anon.status_code, anon.json()["code"]) == (401, "unauthenticated")
 
     zone = AdjacentZone.objects.get(code="pukou-nanqiao")
-    forbidden = _json(client, "patch", f"{API}/zones/pukou-nanqiao", {"version": zone.version, "name": "x"},
-                      **token_for("leader_pn"))
+    forbidden = _json(
+        client,
+        "patch",
+        f"{API}/zones/pukou-nanqiao",
+        {"version": zone.version, "name": "x"},
+        **token_for("leader_pn"),
+    )
     assert (forbidden.status_code, forbidden.json()["code"]) == (403, "forbidden")
 
     office = token_for("office_pn")
-    ok = _json(client, "patch", f"{API}/zones/pukou-nanqiao", {"version": zone.version, "description": "v2"},
-               **office)
+    ok = _json(
+        client,
+        "patch",
+        f"{API}/zones/pukou-nanqiao",
+        {"version": zone.version, "description": "v2"},
+        **office,
+    )
     assert ok.status_code == 200 and ok.json()["version"] == zone.version + 1
-    stale = _json(client, "patch", f"{API}/zones/pukou-nanqiao", {"version": zone.version, "name": "stale"},
-                  **office)
+    stale = _json(
+        client, "patch", f"{API}/zones/pukou-nanqiao", {"version": zone.version, "name": "stale"}, **office
+    )
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_version" and stale.json()["field"] == "version"
     zone.refresh_from_db()
@@ -186,14 +218,21 @@ def test_field_names_are_spelled_one_way(client, token_for):
     """Given two errors on the same input (a malformed code, a code not valid at the start date), when each is
     reported, then the field is spelled the same way (members.1.code) by schema and service errors."""
     headers = token_for("office_metro")
-    schema_error = _json(client, "post", f"{API}/zones", _new_zone(members=[{"code": "320117"}, {"code": "x"}]),
-                         **headers).json()
-    service_error = _json(client, "post", f"{API}/zones", _new_zone(
-        established="2010-01-01", members=[{"code": "320115"}, {"code": "340506"}]), **headers).json()
+    schema_error = _json(
+        client, "post", f"{API}/zones", _new_zone(members=[{"code": "320117"}, {"code": "x"}]), **headers
+    ).json()
+    service_error = _json(
+        client,
+        "post",
+        f"{API}/zones",
+        _new_zone(established="2010-01-01", members=[{"code": "320115"}, {"code": "340506"}]),
+        **headers,
+    ).json()
     assert schema_error["field"] == service_error["field"] == "members.1.code"
 
 
 # --- pagination and filters -------------------------------------------------------------------------------
+
 
 def test_pagination_limit_offset_count(client_for):
     """Given the organisations office_metro sees, when they are read with limit=5 and offsets 0, 5, then each
@@ -244,11 +283,18 @@ def test_abolished_code_resolves_at_its_date(client_for):
 
 # --- zone creation rules ----------------------------------------------------------------------------------
 
+
 def test_metro_office_creates_a_zone_with_audit(client, token_for):
     """Given office_metro, when it POSTs 溧水—博望 with members 320117 and 340506, then 201, the zone exists
     with both members on two sides, and an AuditEntry zone.create names the actor and the request id."""
-    response = _json(client, "post", f"{API}/zones", _new_zone(), **token_for("office_metro"),
-                     **{"X-Request-Id": "req-create-lb"})
+    response = _json(
+        client,
+        "post",
+        f"{API}/zones",
+        _new_zone(),
+        **token_for("office_metro"),
+        **{"X-Request-Id": "req-create-lb"},
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert {m["jurisdiction"]["code"] for m in body["members"]} == {"320117", "340506"}
@@ -264,8 +310,13 @@ def test_member_must_exist_at_start_date(client, token_for):
     """Given 博望区 340506 was created in 2012, when a zone starting 2010-01-01 lists it, then 422
     member_not_valid_at_start for that member and no zone is created."""
     members = [{"code": "320115"}, {"code": "340506"}]  # 江宁区 existed in 2010, 博望区 did not
-    response = _json(client, "post", f"{API}/zones", _new_zone(established="2010-01-01", members=members),
-                     **token_for("office_metro"))
+    response = _json(
+        client,
+        "post",
+        f"{API}/zones",
+        _new_zone(established="2010-01-01", members=members),
+        **token_for("office_metro"),
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "member_not_valid_at_start"
@@ -277,8 +328,13 @@ def test_member_must_exist_at_start_date(client, token_for):
 def test_one_sided_zone_is_refused(client, token_for):
     """Given two members both in 江苏 (溧水 320117, 江宁 320115), when the zone is posted, then 422 one_sided_zone
     on field members, nothing created."""
-    response = _json(client, "post", f"{API}/zones", _new_zone(members=[{"code": "320117"}, {"code": "320115"}]),
-                     **token_for("office_metro"))
+    response = _json(
+        client,
+        "post",
+        f"{API}/zones",
+        _new_zone(members=[{"code": "320117"}, {"code": "320115"}]),
+        **token_for("office_metro"),
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "one_sided_zone" and response.json()["field"] == "members"
     assert not AdjacentZone.objects.filter(code="lishui-bowang").exists()
@@ -288,7 +344,10 @@ def test_one_sided_zone_is_refused(client, token_for):
 def test_only_metro_office_creates_zones(client, token_for, username):
     """Given a user without an office grant on the metro area, when it POSTs a new zone, then it is refused
     (403 forbidden when the metro is visible, else 404) and no zone, member or audit entry is written."""
-    zones_before, audit_before = AdjacentZone.objects.count(), AuditEntry.objects.filter(action="zone.create").count()
+    zones_before, audit_before = (
+        AdjacentZone.objects.count(),
+        AuditEntry.objects.filter(action="zone.create").count(),
+    )
     response = _json(client, "post", f"{API}/zones", _new_zone(), **token_for(username))
     assert response.status_code in (403, 404)
     assert response.json()["code"] == {403: "forbidden", 404: "not_found"}[response.status_code]
@@ -298,13 +357,19 @@ def test_only_metro_office_creates_zones(client, token_for, username):
 
 # --- every write is audited and kept in history ------------------------------------------------------------
 
+
 def test_session_patch_leaves_audit_and_history(client_for):
     """Given office_jb signed in, when it PATCHes its zone's description, then an AuditEntry zone.update names
     actor, action, request id and the before/after, and a history row by office_jb holds the new value."""
     zone = AdjacentZone.objects.get(code="jiangning-bowang")
     history_before = zone.history.count()
-    response = _json(client_for("office_jb"), "patch", f"{API}/zones/jiangning-bowang",
-                     {"version": zone.version, "description": "新的说明"}, **{"X-Request-Id": "req-patch-1"})
+    response = _json(
+        client_for("office_jb"),
+        "patch",
+        f"{API}/zones/jiangning-bowang",
+        {"version": zone.version, "description": "新的说明"},
+        **{"X-Request-Id": "req-patch-1"},
+    )
     assert response.status_code == 200, response.content
     entry = AuditEntry.objects.get(action="zone.update", request_id="req-patch-1")
     assert entry.actor.username == "office_jb" and entry.actor_name == "office_jb"
@@ -318,8 +383,13 @@ def test_session_patch_leaves_audit_and_history(client_for):
 def test_token_patch_history_names_the_author(client, token_for):
     """Given office_jb with an API token, when it PATCHes a zone, then the history row names office_jb."""
     zone = AdjacentZone.objects.get(code="jiangning-bowang")
-    response = _json(client, "patch", f"{API}/zones/jiangning-bowang", {"version": zone.version, "name_en": "JB"},
-                     **token_for("office_jb"))
+    response = _json(
+        client,
+        "patch",
+        f"{API}/zones/jiangning-bowang",
+        {"version": zone.version, "name_en": "JB"},
+        **token_for("office_jb"),
+    )
     assert response.status_code == 200
     latest = zone.history.latest("history_date")
     assert latest.name_en == "JB"

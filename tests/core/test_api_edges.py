@@ -9,21 +9,34 @@ from tongcheng.core.models import AdjacentZone
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("url", "field"), [
-    ("/api/v1/zones/pukou%00nanqiao", "path"),
-    ("/api/v1/organisations?q=%00", "q"),
-    ("/zones/?q=a%00b", "q"),
-])
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/zones/pukou%00nanqiao", "path"),
+        ("/api/v1/organisations?q=%00", "q"),
+        ("/zones/?q=a%00b", "q"),
+    ],
+)
 def test_a_nul_character_in_the_url_is_a_400_naming_where(client_for, url, field):
     response = client_for("office_metro").get(url)
     assert response.status_code == 400
-    assert response.json() == {"code": "invalid_character", "message": response.json()["message"],
-                               "field": field, "errors": []}
+    assert response.json() == {
+        "code": "invalid_character",
+        "message": response.json()["message"],
+        "field": field,
+        "errors": [],
+    }
 
 
 def test_a_nul_character_in_a_json_body_is_refused_and_nothing_is_written(client_for):
-    body = {"name": "a\u0000b", "kind": "cross_border_demo_zone", "established": "2027-01-01",
-            "members": [{"code": "320117"}, {"code": "340506"}]}
-    response = client_for("office_metro").post("/api/v1/zones", json.dumps(body), content_type="application/json")
+    body = {
+        "name": "a\u0000b",
+        "kind": "cross_border_demo_zone",
+        "established": "2027-01-01",
+        "members": [{"code": "320117"}, {"code": "340506"}],
+    }
+    response = client_for("office_metro").post(
+        "/api/v1/zones", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["field"] == "body"
     assert not AdjacentZone.objects.filter(name__startswith="a").exists()

@@ -92,8 +92,13 @@ def test_no_server_errors(client, demo_user, wsgi_app, hypothesis_compat):
 
     for operation in operations:
 
-        @hsettings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-                   suppress_health_check=list(HealthCheck))
+        @hsettings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def run(case):
             savepoint = transaction.savepoint()

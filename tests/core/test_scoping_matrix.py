@@ -65,8 +65,18 @@ ZONES: dict[str, set[str]] = {
     None: set(),
 }
 
-METRO_CITIES = {"320100", "320413", "320481", "320800", "321000", "321100", "340200", "340500", "341100",
-                "341800"}
+METRO_CITIES = {
+    "320100",
+    "320413",
+    "320481",
+    "320800",
+    "321000",
+    "321100",
+    "340200",
+    "340500",
+    "341100",
+    "341800",
+}
 # username -> jurisdiction codes whose whole subtree the user's staff grants reach (for organisations).
 SUBTREES: dict[str | None, set[str]] = {
     "admin": METRO_CITIES | {"320000", "340000"},
@@ -105,6 +115,7 @@ AUDIT_ZONES: dict[str | None, set[str]] = {
 
 ROLES: list[str | None] = [*DEMO_USERNAMES, "admin", None]
 
+
 def _id(username: str | None) -> str:
     return username or "anonymous"
 
@@ -115,6 +126,7 @@ def test_oracle_covers_every_demo_user():
 
 
 # --- the oracle -------------------------------------------------------------------------------------------
+
 
 def _ancestors(j: Jurisdiction) -> set[str]:
     codes = set()
@@ -141,17 +153,29 @@ def expected_keys(model_name: str, username: str | None) -> set[str]:
     if model_name == "AdjacentZone":
         return set(ZONES[username])
     if model_name == "ZoneMember":
-        return {f"{m.zone.code}:{m.jurisdiction.code}" for m in ZoneMember.objects.select_related("zone", "jurisdiction")
-                if m.zone.code in ZONES[username]}
+        return {
+            f"{m.zone.code}:{m.jurisdiction.code}"
+            for m in ZoneMember.objects.select_related("zone", "jurisdiction")
+            if m.zone.code in ZONES[username]
+        }
     if model_name == "Organisation":
-        return {o.key for o in Organisation.objects.select_related("zone", "jurisdiction")
-                if org_visible(username, o)}
+        return {
+            o.key
+            for o in Organisation.objects.select_related("zone", "jurisdiction")
+            if org_visible(username, o)
+        }
     if model_name == "Person":
-        return {str(p.pk) for p in Person.objects.select_related("organisation__zone", "organisation__jurisdiction")
-                if org_visible(username, p.organisation)}
+        return {
+            str(p.pk)
+            for p in Person.objects.select_related("organisation__zone", "organisation__jurisdiction")
+            if org_visible(username, p.organisation)
+        }
     if model_name == "AuditEntry":
-        return {e.object_repr for e in AuditEntry.objects.select_related("zone")
-                if superuser or (e.zone is not None and e.zone.code in AUDIT_ZONES.get(username, set()))}
+        return {
+            e.object_repr
+            for e in AuditEntry.objects.select_related("zone")
+            if superuser or (e.zone is not None and e.zone.code in AUDIT_ZONES.get(username, set()))
+        }
     if model_name == "MetroArea":
         return set() if username == "applicant_demo" else {"nanjing"}
     if model_name == "RoleGrant":
@@ -166,28 +190,42 @@ def expected_keys(model_name: str, username: str | None) -> set[str]:
 
 CASES = {
     "Jurisdiction": ScopingCase(
-        model=Jurisdiction, key=lambda j: f"{j.code}@{j.valid_from}",
+        model=Jurisdiction,
+        key=lambda j: f"{j.code}@{j.valid_from}",
         list_url="/jurisdictions/",
         detail_url=lambda j: f"/jurisdictions/{j.code}/?at={j.valid_from}",
         api_detail=lambda j: f"/api/v1/jurisdictions/{j.code}?at={j.valid_from}",
         detail_sample=3,
     ),
     "AdjacentZone": ScopingCase(
-        model=AdjacentZone, key=lambda z: z.code,
-        list_url="/zones/", export_url="/zones/?export=csv", export_column="code",
+        model=AdjacentZone,
+        key=lambda z: z.code,
+        list_url="/zones/",
+        export_url="/zones/?export=csv",
+        export_column="code",
         detail_url=lambda z: f"/zones/{z.code}/",
-        api_list="/api/v1/zones", api_key="code", api_detail=lambda z: f"/api/v1/zones/{z.code}",
+        api_list="/api/v1/zones",
+        api_key="code",
+        api_detail=lambda z: f"/api/v1/zones/{z.code}",
     ),
     "Organisation": ScopingCase(
-        model=Organisation, key=lambda o: o.key,
-        list_url="/organisations/", export_url="/organisations/?export=csv", export_column="key",
+        model=Organisation,
+        key=lambda o: o.key,
+        list_url="/organisations/",
+        export_url="/organisations/?export=csv",
+        export_column="key",
         detail_url=lambda o: f"/organisations/{o.key}/",
-        api_list="/api/v1/organisations", api_key="key", api_detail=lambda o: f"/api/v1/organisations/{o.key}",
+        api_list="/api/v1/organisations",
+        api_key="key",
+        api_detail=lambda o: f"/api/v1/organisations/{o.key}",
         detail_sample=4,  # every invisible detail is still checked for its 404
     ),
     "AuditEntry": ScopingCase(
-        model=AuditEntry, key=lambda e: e.object_repr,
-        list_url="/audit/", export_url="/audit/?export=csv", export_column="object_repr",
+        model=AuditEntry,
+        key=lambda e: e.object_repr,
+        list_url="/audit/",
+        export_url="/audit/?export=csv",
+        export_column="object_repr",
     ),
     "ZoneMember": ScopingCase(model=ZoneMember, key=lambda m: f"{m.zone.code}:{m.jurisdiction.code}"),
     "Person": ScopingCase(model=Person),
@@ -201,10 +239,21 @@ CASES = {
 def audit_entries(db):
     """One audit entry per zone and one without a zone, recognisable by their object_repr."""
     for zone in AdjacentZone.objects.all():
-        AuditEntry.objects.create(actor_name="matrix", action="zone.update", object_type="core.adjacentzone",
-                                  object_id=str(zone.pk), object_repr=f"matrix-{zone.code}", zone=zone)
-    AuditEntry.objects.create(actor_name="matrix", action="token.create", object_type="core.apitoken",
-                              object_id="0", object_repr="matrix-no-zone")
+        AuditEntry.objects.create(
+            actor_name="matrix",
+            action="zone.update",
+            object_type="core.adjacentzone",
+            object_id=str(zone.pk),
+            object_repr=f"matrix-{zone.code}",
+            zone=zone,
+        )
+    AuditEntry.objects.create(
+        actor_name="matrix",
+        action="token.create",
+        object_type="core.apitoken",
+        object_id="0",
+        object_repr="matrix-no-zone",
+    )
 
 
 @pytest.mark.parametrize("model_name", list(CASES))
@@ -225,10 +274,12 @@ def test_api_lists_scoped(audit_entries, client_for):
     reports = []
     for username in ROLES:
         for model_name in ("AdjacentZone", "Organisation"):
-            case = dataclasses.replace(CASES[model_name], detail_url=None, api_detail=None, list_url=None,
-                                       export_url=None)
-            report = check_scoping(case, client_for(username), expected_keys(model_name, username),
-                                   label=_id(username))
+            case = dataclasses.replace(
+                CASES[model_name], detail_url=None, api_detail=None, list_url=None, export_url=None
+            )
+            report = check_scoping(
+                case, client_for(username), expected_keys(model_name, username), label=_id(username)
+            )
             if report:
                 reports.append(str(report))
     assert not reports, "\n".join(reports)
@@ -259,7 +310,9 @@ def test_zone_members_in_api_and_pages(client_for, username):
     items = [client.get(f"/api/v1/zones/{code}").json() for code in sorted(ZONES[username])]
     shown = {f"{z['code']}:{m['jurisdiction']['code']}" for z in items for m in z["members"]}
     assert shown == expected
-    for zone in AdjacentZone.objects.filter(code__in=ZONES[username]).prefetch_related("members__jurisdiction"):
+    for zone in AdjacentZone.objects.filter(code__in=ZONES[username]).prefetch_related(
+        "members__jurisdiction"
+    ):
         html = client.get(f"/zones/{zone.code}/").content.decode()
         for member in zone.members.all():
             assert member.jurisdiction.name in html, (zone.code, member.jurisdiction.code)
@@ -302,11 +355,17 @@ def test_forbidden_detail_is_404_not_403(client_for):
     """Given office_pn reaches only 浦口—南谯, when it opens 江宁—博望 and an organisation of that zone on pages and
     API, then every answer is 404 (a 403 would confirm the record exists) with the API code not_found."""
     client = client_for("office_pn")
-    for url in ["/zones/jiangning-bowang/", "/organisations/jiangning-bowang-office/",
-                "/api/v1/zones/jiangning-bowang", "/api/v1/organisations/jiangning-bowang-office"]:
+    for url in [
+        "/zones/jiangning-bowang/",
+        "/organisations/jiangning-bowang-office/",
+        "/api/v1/zones/jiangning-bowang",
+        "/api/v1/organisations/jiangning-bowang-office",
+    ]:
         response = client.get(url)
         assert response.status_code == 404, url
         if url.startswith("/api/"):
             assert response.json()["code"] == "not_found"
     missing = client.get("/api/v1/zones/no-such-zone")
-    assert missing.status_code == 404 and missing.json() == client.get("/api/v1/zones/jiangning-bowang").json()
+    assert (
+        missing.status_code == 404 and missing.json() == client.get("/api/v1/zones/jiangning-bowang").json()
+    )

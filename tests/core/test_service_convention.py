@@ -31,9 +31,15 @@ def loaded():
 
 
 def test_a_committed_service_is_announced_once(loaded, announcements, demo_user):
-    create_zone(actor=demo_user("office_metro"), metro=MetroArea.objects.get(code="nanjing"), name="测试区",
-                name_en="Test zone", kind="cross_border_demo_zone", established="2027-01-01",
-                members=[MemberSpec("320117"), MemberSpec("340506")])
+    create_zone(
+        actor=demo_user("office_metro"),
+        metro=MetroArea.objects.get(code="nanjing"),
+        name="测试区",
+        name_en="Test zone",
+        kind="cross_border_demo_zone",
+        established="2027-01-01",
+        members=[MemberSpec("320117"), MemberSpec("340506")],
+    )
     assert announcements == ["zone.create"]
 
 

@@ -25,6 +25,7 @@ def _patch(client, url: str, body: dict):
 
 # --- concurrent edits -------------------------------------------------------------------------------------
 
+
 def test_concurrent_edit_second_writer_is_refused(client_for):
     """Given office_pn and office_metro both read 浦口—南谯 at the same version, when office_pn saves first and
     office_metro saves second with the version it read, then the second gets 409 stale_version and the
@@ -42,6 +43,7 @@ def test_concurrent_edit_second_writer_is_refused(client_for):
 
 
 # --- import of an edited export ---------------------------------------------------------------------------
+
 
 def _export(client) -> list[dict[str, str]]:
     response = client.get("/organisations/?export=csv")
@@ -125,6 +127,7 @@ def test_import_cannot_touch_rows_outside_scope(client_for):
 
 # --- ID numbers -------------------------------------------------------------------------------------------
 
+
 def _demo_person(username: str) -> Person:
     return Person.objects.select_related("organisation").get(user__username=username)
 
@@ -134,8 +137,9 @@ def test_unmask_is_allowed_with_a_reason_and_recorded(client_for, username):
     """Given an office or auditor user who sees leader_pn's record, when it unmasks the ID number with a reason,
     then the full number is shown once and an AuditEntry person.unmask_id records actor, reason and request."""
     person = _demo_person("leader_pn")
-    response = client_for(username).post(f"/people/{person.pk}/unmask/", {"reason": "核对身份"},
-                                         headers={"X-Request-Id": "req-unmask"})
+    response = client_for(username).post(
+        f"/people/{person.pk}/unmask/", {"reason": "核对身份"}, headers={"X-Request-Id": "req-unmask"}
+    )
     assert response.status_code == 200
     assert person.id_number in response.content.decode()
     entry = AuditEntry.objects.get(action="person.unmask_id")
@@ -189,8 +193,14 @@ def test_pages_never_show_a_full_id_number(client_for, demo_user, username):
 # --- history ----------------------------------------------------------------------------------------------
 
 HISTORY_SHOWN = ["office_pn", "auditor_pn", "leader_pn", "office_metro", "admin"]
-HISTORY_HIDDEN = ["officer_pukou", "officer_nanqiao", "clerk_pukou", "clerk_nanqiao", "finance_pukou",
-                  "finance_nanqiao"]
+HISTORY_HIDDEN = [
+    "officer_pukou",
+    "officer_nanqiao",
+    "clerk_pukou",
+    "clerk_nanqiao",
+    "finance_pukou",
+    "finance_nanqiao",
+]
 
 
 @pytest.mark.parametrize("username", HISTORY_SHOWN + HISTORY_HIDDEN)
@@ -199,8 +209,11 @@ def test_history_on_zone_page_only_for_office_auditor_leader(client_for, usernam
     (with the edit and its author) is shown to office, auditor and leader, and hidden from officer, clerk
     and finance."""
     zone = AdjacentZone.objects.get(code="pukou-nanqiao")
-    _patch(client_for("office_pn"), "/api/v1/zones/pukou-nanqiao", {"version": zone.version,
-                                                                      "description": "历史测试"})
+    _patch(
+        client_for("office_pn"),
+        "/api/v1/zones/pukou-nanqiao",
+        {"version": zone.version, "description": "历史测试"},
+    )
     response = client_for(username).get("/zones/pukou-nanqiao/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -222,9 +235,18 @@ LIST_BUDGETS = {
 def _add_orgs(start: int, stop: int) -> None:
     zone = AdjacentZone.objects.get(code="pukou-nanqiao")
     pukou = Jurisdiction.objects.current().get(code="320111")
-    Organisation.objects.bulk_create([
-        Organisation(key=f"perf-org-{i:03d}", name=f"perf-org {i}", kind="service_window", jurisdiction=pukou,
-                     zone=zone if i % 2 else None) for i in range(start, stop)])
+    Organisation.objects.bulk_create(
+        [
+            Organisation(
+                key=f"perf-org-{i:03d}",
+                name=f"perf-org {i}",
+                kind="service_window",
+                jurisdiction=pukou,
+                zone=zone if i % 2 else None,
+            )
+            for i in range(start, stop)
+        ]
+    )
 
 
 @pytest.mark.parametrize("budget", list(LIST_BUDGETS), ids=str)

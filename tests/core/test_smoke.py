@@ -4,8 +4,19 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/metro/", "/zones/", "/zones/pukou-nanqiao/", "/jurisdictions/", "/jurisdictions/320111/",
-         "/organisations/", "/organisations/pukou-nanqiao-office/", "/me/tokens/", "/audit/", "/zones/new/"]
+PAGES = [
+    "/",
+    "/metro/",
+    "/zones/",
+    "/zones/pukou-nanqiao/",
+    "/jurisdictions/",
+    "/jurisdictions/320111/",
+    "/organisations/",
+    "/organisations/pukou-nanqiao-office/",
+    "/me/tokens/",
+    "/audit/",
+    "/zones/new/",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -86,8 +86,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """After the last browser test of a run of them, put the demo back: ``transactional_db`` emptied the
     database, and the tests outside this folder expect the demo loaded once per test database."""
     result = yield
-    if (item.get_closest_marker("e2e") and nextitem is not None and nextitem.get_closest_marker("e2e") is None
-            and "live_server" in getattr(item, "fixturenames", ())):
+    if (
+        item.get_closest_marker("e2e")
+        and nextitem is not None
+        and nextitem.get_closest_marker("e2e") is None
+        and "live_server" in getattr(item, "fixturenames", ())
+    ):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
@@ -99,7 +103,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not os.path.exists(path):
-        pytest.fail(f"The browser tests need Chromium at {path}: run 'make chromium' (or set CHROMIUM=/path).")
+        pytest.fail(
+            f"The browser tests need Chromium at {path}: run 'make chromium' (or set CHROMIUM=/path)."
+        )
     return path
 
 
@@ -113,7 +119,9 @@ def playwright_instance():
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance, chromium_path):
-    browser = playwright_instance.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+    )
     yield browser
     browser.close()
 
@@ -131,8 +139,9 @@ def new_page(browser, live_site) -> Iterator[Callable[[], object]]:
     contexts = []
 
     def make():
-        context = browser.new_context(base_url=live_site, locale="zh-CN", accept_downloads=True,
-                                      viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_site, locale="zh-CN", accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()

@@ -144,7 +144,9 @@ def test_metro_page_renders_the_map_and_lists_every_zone(login_as):
     assert len(zones) >= 4
     payload = _metro_payload(page)
     _wait_for_map(page, "[data-testid=zone-map]", min_highlighted=len(payload["regions"]))
-    assert int(page.locator("[data-testid=zone-map]").get_attribute("data-highlighted")) == len(payload["regions"])
+    assert int(page.locator("[data-testid=zone-map]").get_attribute("data-highlighted")) == len(
+        payload["regions"]
+    )
     assert len({r["zones"][0] for r in payload["regions"]}) >= 3  # several zones, several colours
     table = page.locator("[data-testid=metro-zones] tbody")
     expect(table.locator("tr")).to_have_count(len(zones))
@@ -222,11 +224,15 @@ def test_validation_message_in_english(login_as):
     with page.expect_navigation():
         form.get_by_role("button", name="Create zone").click()
     expect(page.locator("[data-testid=zone-form] .alert-danger")).to_have_text(
-        "A zone needs members on at least two sides.")
+        "A zone needs members on at least two sides."
+    )
 
 
 def _table_column(page, index: int) -> list[str]:
-    return [t.strip() for t in page.locator(f"[data-testid=list-table] tbody tr td:nth-child({index})").all_inner_texts()]
+    return [
+        t.strip()
+        for t in page.locator(f"[data-testid=list-table] tbody tr td:nth-child({index})").all_inner_texts()
+    ]
 
 
 def _export_csv(page) -> list[dict[str, str]]:
@@ -243,7 +249,9 @@ def test_organisation_list_search_filter_and_csv_export(login_as):
 
     page = login_as("office_pn")
     page.goto("/organisations/")
-    visible = set(Organisation.objects.visible_to(User.objects.get(username="office_pn")).values_list("key", flat=True))
+    visible = set(
+        Organisation.objects.visible_to(User.objects.get(username="office_pn")).values_list("key", flat=True)
+    )
     assert visible and Organisation.objects.exclude(key__in=visible).exists()  # scoping hides something
     all_keys = _table_column(page, 1)
     assert set(all_keys) == visible
@@ -272,7 +280,9 @@ def test_tab_from_the_top_focuses_the_skip_link(login_as):
     page = login_as("office_pn")
     page.goto("/zones/")
     page.keyboard.press("Tab")
-    focused = page.evaluate("() => ({cls: document.activeElement.className, href: document.activeElement.getAttribute('href')})")
+    focused = page.evaluate(
+        "() => ({cls: document.activeElement.className, href: document.activeElement.getAttribute('href')})"
+    )
     assert "skip-link" in focused["cls"] and focused["href"] == "#main"
     expect(page.locator("a.skip-link")).to_be_visible()  # visible once focused
     page.keyboard.press("Enter")

@@ -36,8 +36,12 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 @router.get("/jurisdictions", response=list[JurisdictionOut], summary="List jurisdictions")
 @paginate
-def list_jurisdictions(request: HttpRequest, filters: JurisdictionFilter = Query(...),
-                       at: dt.date | None = None, include_former: bool = False):
+def list_jurisdictions(
+    request: HttpRequest,
+    filters: JurisdictionFilter = Query(...),
+    at: dt.date | None = None,
+    include_former: bool = False,
+):
     """Divisions valid on ``at`` (default today); ``include_former`` lists abolished codes too."""
     qs = Jurisdiction.objects.visible_to(request.auth).select_related("parent", "successor")
     if not include_former:
@@ -45,7 +49,9 @@ def list_jurisdictions(request: HttpRequest, filters: JurisdictionFilter = Query
     return filters.filter(qs)
 
 
-@router.get("/jurisdictions/{code}", response={200: JurisdictionOut, **ERRORS}, summary="Look up a code at a date")
+@router.get(
+    "/jurisdictions/{code}", response={200: JurisdictionOut, **ERRORS}, summary="Look up a code at a date"
+)
 def get_jurisdiction(request: HttpRequest, code: str, at: dt.date | None = None):
     """The jurisdiction that carried ``code`` on ``at`` (default today). An abolished code resolves to the
     record of its time; follow ``successor_code`` to today's."""
@@ -55,8 +61,11 @@ def get_jurisdiction(request: HttpRequest, code: str, at: dt.date | None = None)
 
 def _zones(user):
     members = ZoneMember.objects.select_related("jurisdiction", "party")
-    return (AdjacentZone.objects.visible_to(user).select_related("metro", "parent")
-            .prefetch_related(Prefetch("members", queryset=members)))
+    return (
+        AdjacentZone.objects.visible_to(user)
+        .select_related("metro", "parent")
+        .prefetch_related(Prefetch("members", queryset=members))
+    )
 
 
 @router.get("/zones", response=list[ZoneOut], summary="List adjacent zones")
@@ -74,11 +83,20 @@ def get_zone(request: HttpRequest, code: str):
 def create_zone(request: HttpRequest, payload: ZoneIn):
     metro = get_visible(MetroArea, request.auth, code=payload.metro)
     zone = zones.create_zone(
-        actor=request.auth, metro=metro, code=payload.code, name=payload.name, name_en=payload.name_en,
-        kind=payload.kind, established=payload.established, planning_area_km2=payload.planning_area_km2,
-        start_area_km2=payload.start_area_km2, description=payload.description,
-        members=[zones.MemberSpec(code=m.code, party_code=m.party_code, side=m.side, role=m.role)
-                 for m in payload.members],
+        actor=request.auth,
+        metro=metro,
+        code=payload.code,
+        name=payload.name,
+        name_en=payload.name_en,
+        kind=payload.kind,
+        established=payload.established,
+        planning_area_km2=payload.planning_area_km2,
+        start_area_km2=payload.start_area_km2,
+        description=payload.description,
+        members=[
+            zones.MemberSpec(code=m.code, party_code=m.party_code, side=m.side, role=m.role)
+            for m in payload.members
+        ],
     )
     return Status(201, _zones(request.auth).get(pk=zone.pk))
 
@@ -108,10 +126,13 @@ def get_organisation(request: HttpRequest, key: str):
 @router.get("/me", response=MeOut, summary="The signed-in user and their role grants")
 def me(request: HttpRequest):
     user = request.auth
-    grants = [GrantOut(role=g.role, scope=str(g.scope)) for g in
-              user.grants.active().select_related("metro", "zone", "jurisdiction", "organisation")]
-    return MeOut(username=user.username, display_name=user.display_name, language=user.language or "",
-                 grants=grants)
+    grants = [
+        GrantOut(role=g.role, scope=str(g.scope))
+        for g in user.grants.active().select_related("metro", "zone", "jurisdiction", "organisation")
+    ]
+    return MeOut(
+        username=user.username, display_name=user.display_name, language=user.language or "", grants=grants
+    )
 
 
 @router.get("/me/tokens", response=list[TokenOut], summary="Your API tokens")

@@ -49,9 +49,12 @@ def workdays_add(request: HttpRequest, start: dt.datetime, n: int):
 def workdays_count(request: HttpRequest, start: dt.date, end: dt.date):
     """Working days after ``start`` up to and including ``end`` (negative when end comes first)."""
     if abs((end - start).days) > 36600:
-        raise ValidationFailed(_("The dates are more than 100 years apart."), field="end", code="out_of_range")
-    return WorkdaysBetweenOut(start=start, end=end,
-                              workdays=workdays.workdays_between(start, end, workdays.db_overrides()))
+        raise ValidationFailed(
+            _("The dates are more than 100 years apart."), field="end", code="out_of_range"
+        )
+    return WorkdaysBetweenOut(
+        start=start, end=end, workdays=workdays.workdays_between(start, end, workdays.db_overrides())
+    )
 
 
 CHECKS = {
@@ -73,7 +76,12 @@ def check_value(request: HttpRequest, kind: str, value: str, at: dt.date | None 
         else:
             raise NotFoundError()
     except InvalidValue as exc:
-        return CheckOut(kind=kind, valid=False, value=mask_id_number(value) if kind == "id_number" else value,
-                        code=exc.code, message=str(exc))
+        return CheckOut(
+            kind=kind,
+            valid=False,
+            value=mask_id_number(value) if kind == "id_number" else value,
+            code=exc.code,
+            message=str(exc),
+        )
     shown = mask_id_number(normalised) if kind == "id_number" else normalised
     return CheckOut(kind=kind, valid=True, value=shown)

@@ -19,10 +19,16 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username")
         if username and is_locked(username):
-            raise ValidationError(self.error_messages["locked"], code="locked",
-                                  params={"minutes": settings.LOGIN_LOCKOUT_MINUTES})
+            raise ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+            )
         try:
             return super().clean()
         except PermissionDenied as exc:
-            raise ValidationError(self.error_messages["locked"], code="locked",
-                                  params={"minutes": settings.LOGIN_LOCKOUT_MINUTES}) from exc
+            raise ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+            ) from exc

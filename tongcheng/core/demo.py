@@ -75,17 +75,34 @@ def load_jurisdictions(report: LoadReport) -> dict[tuple[str, Any], Jurisdiction
     for row in sorted(rows, key=lambda r: (order[r.level], r.code, r.valid_from)):
         parent = None
         if row.parent_code:
-            parent = next((j for (code, _v), j in by_key.items() if code == row.parent_code
-                           and j.valid_from <= row.valid_from and (j.valid_to is None or j.valid_to > row.valid_from)),
-                          None) or current.get(row.parent_code)
+            parent = next(
+                (
+                    j
+                    for (code, _v), j in by_key.items()
+                    if code == row.parent_code
+                    and j.valid_from <= row.valid_from
+                    and (j.valid_to is None or j.valid_to > row.valid_from)
+                ),
+                None,
+            ) or current.get(row.parent_code)
         path = (parent.path if parent else "") + row.code + "/"
-        obj = _upsert(Jurisdiction, {"code": row.code, "valid_from": row.valid_from}, {
-            "name": row.name, "name_en": row.name_en, "level": row.level, "kind": row.kind, "parent": parent,
-            "path": path, "valid_to": row.valid_to,
-            "lon": Decimal(str(row.lon)).quantize(Decimal("0.000001")) if row.lon is not None else None,
-            "lat": Decimal(str(row.lat)).quantize(Decimal("0.000001")) if row.lat is not None else None,
-            "note": row.note,
-        }, report)
+        obj = _upsert(
+            Jurisdiction,
+            {"code": row.code, "valid_from": row.valid_from},
+            {
+                "name": row.name,
+                "name_en": row.name_en,
+                "level": row.level,
+                "kind": row.kind,
+                "parent": parent,
+                "path": path,
+                "valid_to": row.valid_to,
+                "lon": Decimal(str(row.lon)).quantize(Decimal("0.000001")) if row.lon is not None else None,
+                "lat": Decimal(str(row.lat)).quantize(Decimal("0.000001")) if row.lat is not None else None,
+                "note": row.note,
+            },
+            report,
+        )
         by_key[(row.code, row.valid_from)] = obj
         if row.valid_to is None:
             current[row.code] = obj
@@ -93,7 +110,11 @@ def load_jurisdictions(report: LoadReport) -> dict[tuple[str, Any], Jurisdiction
         if row.successor_code:
             obj = by_key[(row.code, row.valid_from)]
             successor = reader.resolve_code(row.successor_code, row.valid_to, rows) if row.valid_to else None
-            target = by_key.get((successor.code, successor.valid_from)) if successor else current.get(row.successor_code)
+            target = (
+                by_key.get((successor.code, successor.valid_from))
+                if successor
+                else current.get(row.successor_code)
+            )
             if target is not None and obj.successor_id != target.pk:
                 obj.successor = target
                 obj.save(update_fields=["successor", "updated_at"])
@@ -109,38 +130,79 @@ def _at(code: str, day) -> Jurisdiction:
 
 def load_registry(report: LoadReport) -> None:
     for metro in reader.load_metro_areas():
-        obj = _upsert(MetroArea, {"code": metro.code}, {
-            "name": metro.name, "name_en": metro.name_en, "approved": metro.ndrc_approval,
-            "core_area_km2": _dec(metro.core_area_km2), "planning_area_km2": _dec(metro.planning_area_km2),
-            "description": metro.description, "sources": _sources(metro.sources),
-        }, report)
+        obj = _upsert(
+            MetroArea,
+            {"code": metro.code},
+            {
+                "name": metro.name,
+                "name_en": metro.name_en,
+                "approved": metro.ndrc_approval,
+                "core_area_km2": _dec(metro.core_area_km2),
+                "planning_area_km2": _dec(metro.planning_area_km2),
+                "description": metro.description,
+                "sources": _sources(metro.sources),
+            },
+            report,
+        )
         for code in metro.members:
-            _upsert(MetroMember, {"metro": obj, "jurisdiction": _at(code, metro.plan_issued)},
-                    {"core": code in metro.core_area_members}, report)
+            _upsert(
+                MetroMember,
+                {"metro": obj, "jurisdiction": _at(code, metro.plan_issued)},
+                {"core": code in metro.core_area_members},
+                report,
+            )
     metro = MetroArea.objects.get(code="nanjing")
     zones = reader.load_zones()
     for zone in sorted(zones, key=lambda z: (z.parent is not None, z.code)):
-        obj = _upsert(AdjacentZone, {"code": zone.code}, {
-            "metro": metro, "name": zone.name, "name_en": zone.name_en, "kind": zone.kind,
-            "parent": AdjacentZone.objects.get(code=zone.parent) if zone.parent else None,
-            "established": zone.established, "established_precision": zone.established_precision,
-            "planning_area_km2": _dec(zone.planning_area_km2), "start_area_km2": _dec(zone.start_area_km2),
-            "description": zone.description, "sources": _sources(zone.sources),
-        }, report)
+        obj = _upsert(
+            AdjacentZone,
+            {"code": zone.code},
+            {
+                "metro": metro,
+                "name": zone.name,
+                "name_en": zone.name_en,
+                "kind": zone.kind,
+                "parent": AdjacentZone.objects.get(code=zone.parent) if zone.parent else None,
+                "established": zone.established,
+                "established_precision": zone.established_precision,
+                "planning_area_km2": _dec(zone.planning_area_km2),
+                "start_area_km2": _dec(zone.start_area_km2),
+                "description": zone.description,
+                "sources": _sources(zone.sources),
+            },
+            report,
+        )
         for m in zone.members:
-            _upsert(ZoneMember, {"zone": obj, "jurisdiction": _at(m.code, zone.established)}, {
-                "party": _at(m.party_code, zone.established), "side": m.side, "role": m.role, "since": m.since,
-            }, report)
+            _upsert(
+                ZoneMember,
+                {"zone": obj, "jurisdiction": _at(m.code, zone.established)},
+                {
+                    "party": _at(m.party_code, zone.established),
+                    "side": m.side,
+                    "role": m.role,
+                    "since": m.since,
+                },
+                report,
+            )
     orgs = reader.load_organisations()
     for org in sorted(orgs, key=lambda o: (o.parent_key is not None, o.key)):
-        _upsert(Organisation, {"key": org.key}, {
-            "name": org.name, "name_en": org.name_en, "kind": org.kind,
-            "jurisdiction": Jurisdiction.objects.current().get(code=org.jurisdiction_code),
-            "zone": AdjacentZone.objects.get(code=org.zone_code) if org.zone_code else None,
-            "parent": Organisation.objects.get(key=org.parent_key) if org.parent_key else None,
-            "established": org.established, "description": org.description, "sources": _sources(org.sources),
-            "synthetic": org.synthetic,
-        }, report)
+        _upsert(
+            Organisation,
+            {"key": org.key},
+            {
+                "name": org.name,
+                "name_en": org.name_en,
+                "kind": org.kind,
+                "jurisdiction": Jurisdiction.objects.current().get(code=org.jurisdiction_code),
+                "zone": AdjacentZone.objects.get(code=org.zone_code) if org.zone_code else None,
+                "parent": Organisation.objects.get(key=org.parent_key) if org.parent_key else None,
+                "established": org.established,
+                "description": org.description,
+                "sources": _sources(org.sources),
+                "synthetic": org.synthetic,
+            },
+            report,
+        )
 
 
 # Demo users: (username, display name, role, scope kind, scope key). Both sides of 浦口—南谯 and
@@ -194,8 +256,9 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
     hashed = make_password(password)
     admin = User.objects.filter(username="admin").first()
     if admin is None:
-        User.objects.create(username="admin", password=hashed, is_staff=True, is_superuser=True,
-                            display_name="系统管理员")
+        User.objects.create(
+            username="admin", password=hashed, is_staff=True, is_superuser=True, display_name="系统管理员"
+        )
         report.count("created")
     accounts.append(("admin", "superuser", "—"))
     for username, display, role, kind, key in DEMO_USERS:
@@ -210,15 +273,27 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
             report.count("created")
         scope_obj = next(iter(scope.values()))
         accounts.append((username, str(role), str(scope_obj)))
-        org = scope_obj if isinstance(scope_obj, Organisation) else Organisation.objects.filter(
-            zone=scope_obj if isinstance(scope_obj, AdjacentZone) else None,
-            kind="same_city_office").first()
+        org = (
+            scope_obj
+            if isinstance(scope_obj, Organisation)
+            else Organisation.objects.filter(
+                zone=scope_obj if isinstance(scope_obj, AdjacentZone) else None, kind="same_city_office"
+            ).first()
+        )
         if org is not None and role != Role.APPLICANT:
             area = org.jurisdiction.code[:6]
-            _upsert(Person, {"user": user}, {
-                "name": display.split()[-1], "organisation": org, "position": str(role.label),
-                "id_number": synthetic_id_number(username, area), "synthetic": True,
-            }, report)
+            _upsert(
+                Person,
+                {"user": user},
+                {
+                    "name": display.split()[-1],
+                    "organisation": org,
+                    "position": str(role.label),
+                    "id_number": synthetic_id_number(username, area),
+                    "synthetic": True,
+                },
+                report,
+            )
     return accounts
 
 

@@ -26,23 +26,31 @@ class BootstrapMixin:
 class ZoneForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=150, required=False)
-    code = forms.SlugField(label=_("Code"), max_length=60, required=False,
-                           help_text=_("Lower-case letters, digits and hyphens; derived from the English name "
-                                       "when left empty."))
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=60,
+        required=False,
+        help_text=_("Lower-case letters, digits and hyphens; derived from the English name when left empty."),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=ZoneKind.choices)
     established = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    planning_area_km2 = forms.DecimalField(label=_("Planning area (km²)"), max_digits=10, decimal_places=2,
-                                           min_value=0.01, required=False)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}),
-                                  required=False)
+    planning_area_km2 = forms.DecimalField(
+        label=_("Planning area (km²)"), max_digits=10, decimal_places=2, min_value=0.01, required=False
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class MemberForm(BootstrapMixin, forms.Form):
-    code = forms.RegexField(label=_("Member code"), regex=r"^\d{6}(\d{3})?$",
-                            error_messages={"invalid": _("Enter a 6-digit GB/T 2260 code or a 9-digit "
-                                                         "township code.")})
-    side = forms.CharField(label=_("Side"), max_length=40, required=False,
-                           help_text=_("Defaults to the member's province."))
+    code = forms.RegexField(
+        label=_("Member code"),
+        regex=r"^\d{6}(\d{3})?$",
+        error_messages={"invalid": _("Enter a 6-digit GB/T 2260 code or a 9-digit township code.")},
+    )
+    side = forms.CharField(
+        label=_("Side"), max_length=40, required=False, help_text=_("Defaults to the member's province.")
+    )
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.PARTNER)
 
 
@@ -51,8 +59,9 @@ MemberFormSet = forms.formset_factory(MemberForm, extra=3, min_num=2, validate_m
 
 class ImportForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("File (.csv or .xlsx, as exported)"))
-    apply_good_rows = forms.BooleanField(label=_("Apply the rows without errors even if others have errors"),
-                                         required=False)
+    apply_good_rows = forms.BooleanField(
+        label=_("Apply the rows without errors even if others have errors"), required=False
+    )
 
 
 class UnmaskForm(BootstrapMixin, forms.Form):

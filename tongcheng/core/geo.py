@@ -46,13 +46,18 @@ def city_features(city_code: str, current_code: dict[str, str], names: dict[str,
     out = []
     for feature in _raw_city(city_code)["features"]:
         code = current_code.get(str(feature["id"]), str(feature["id"]))
-        out.append({
-            "type": "Feature",
-            "id": code,
-            "properties": {"name": code, "label": names.get(code, feature["properties"]["name"]),
-                           "cp": feature["properties"].get("cp")},
-            "geometry": feature["geometry"],
-        })
+        out.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {
+                    "name": code,
+                    "label": names.get(code, feature["properties"]["name"]),
+                    "cp": feature["properties"].get("cp"),
+                },
+                "geometry": feature["geometry"],
+            }
+        )
     return out
 
 
@@ -61,8 +66,9 @@ def feature_collection(city_codes: list[str]) -> dict:
     from .models import Jurisdiction
 
     current: dict[str, str] = {}
-    for code, successor in Jurisdiction.objects.filter(successor__isnull=False).values_list("code",
-                                                                                               "successor__code"):
+    for code, successor in Jurisdiction.objects.filter(successor__isnull=False).values_list(
+        "code", "successor__code"
+    ):
         current[code] = successor
     # Follow chains (a code renamed twice) to today's code.
     for code in list(current):

@@ -51,7 +51,9 @@ def read_table(upload_name: str, data: bytes) -> list[dict[str, str]]:
         if not rows:
             return []
         header = [str(h or "").strip() for h in rows[0]]
-        return [{h: "" if v is None else str(v) for h, v in zip(header, row, strict=False)} for row in rows[1:]]
+        return [
+            {h: "" if v is None else str(v) for h, v in zip(header, row, strict=False)} for row in rows[1:]
+        ]
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gbk"):
             try:
@@ -73,7 +75,9 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-def run_import(user: Any, spec: ImportSpec, rows: list[dict[str, str]], apply_good_rows: bool = False) -> ImportResult:
+def run_import(
+    user: Any, spec: ImportSpec, rows: list[dict[str, str]], apply_good_rows: bool = False
+) -> ImportResult:
     result = ImportResult()
     planned: list[tuple[int, Any, dict[str, Any], int | None]] = []
     if rows and spec.key_column not in rows[0]:
@@ -83,8 +87,11 @@ def run_import(user: Any, spec: ImportSpec, rows: list[dict[str, str]], apply_go
         key = (row.get(spec.key_column) or "").strip()
         obj = spec.find(user, key) if key else None
         if obj is None:
-            result.errors.append(ImportError_(index, spec.key_column,
-                                              _("No record you may change has this key: %(key)s") % {"key": key}))
+            result.errors.append(
+                ImportError_(
+                    index, spec.key_column, _("No record you may change has this key: %(key)s") % {"key": key}
+                )
+            )
             continue
         changes: dict[str, Any] = {}
         row_ok = True

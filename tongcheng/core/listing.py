@@ -67,8 +67,11 @@ class _Echo:
 
 
 def apply_list_params(qs: QuerySet, spec: ListSpec, params: Any) -> tuple[QuerySet, dict[str, Any]]:
-    state: dict[str, Any] = {"q": params.get("q", "").strip(), "sort": params.get("sort", spec.default_sort),
-                             "filters": {}}
+    state: dict[str, Any] = {
+        "q": params.get("q", "").strip(),
+        "sort": params.get("sort", spec.default_sort),
+        "filters": {},
+    }
     if state["q"]:
         q = Q()
         for name in spec.search_fields:
@@ -128,25 +131,43 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
     for index, row in enumerate(rows, start=1):
         sheet.write_row(index, 0, row)
     book.close()
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="{spec.export_name}.xlsx"'
     return response
 
 
-def render_list(request: HttpRequest, qs: QuerySet, spec: ListSpec, template: str = "core/list.html",
-                extra: dict[str, Any] | None = None) -> HttpResponse:
+def render_list(
+    request: HttpRequest,
+    qs: QuerySet,
+    spec: ListSpec,
+    template: str = "core/list.html",
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
     """The list page, or its export when ``?export=csv|xlsx``: both from the same (scoped) queryset."""
     qs, state = apply_list_params(qs, spec, request.GET)
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
         return export_rows(qs, spec, fmt)
     page = page_of(qs, request)
-    rows = [{"obj": obj, "cells": [c.shown(obj) for c in spec.columns],
-             "url": spec.detail_url(obj) if spec.detail_url else None} for obj in page.object_list]
+    rows = [
+        {
+            "obj": obj,
+            "cells": [c.shown(obj) for c in spec.columns],
+            "url": spec.detail_url(obj) if spec.detail_url else None,
+        }
+        for obj in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"spec": spec, "page": page, "rows": rows, "state": state, "query": query.urlencode(),
-               "filter_choices": [(f, f.choices(request.user)) for f in spec.filters]}
+    context = {
+        "spec": spec,
+        "page": page,
+        "rows": rows,
+        "state": state,
+        "query": query.urlencode(),
+        "filter_choices": [(f, f.choices(request.user)) for f in spec.filters],
+    }
     context.update(extra or {})
     return render(request, template, context)

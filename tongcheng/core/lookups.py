@@ -14,8 +14,12 @@ __all__ = ["jurisdiction_at", "check_division_code_at"]
 
 def jurisdiction_at(code: str, day: dt.date | None = None) -> Jurisdiction | None:
     """The jurisdiction that carried ``code`` on ``day`` (default today), or None."""
-    return (Jurisdiction.objects.valid_on(day or timezone.localdate()).filter(code=code)
-            .select_related("parent", "successor").first())
+    return (
+        Jurisdiction.objects.valid_on(day or timezone.localdate())
+        .filter(code=code)
+        .select_related("parent", "successor")
+        .first()
+    )
 
 
 def check_division_code_at(code: str, day: dt.date | None = None) -> Jurisdiction:
@@ -24,7 +28,9 @@ def check_division_code_at(code: str, day: dt.date | None = None) -> Jurisdictio
     found = jurisdiction_at(code, day)
     if found is None:
         day = day or timezone.localdate()
-        raise InvalidValue("division_unknown_at_date",
-                           gettext_noop("No jurisdiction has the code %(code)s on %(date)s."),
-                           {"code": code, "date": day.isoformat()})
+        raise InvalidValue(
+            "division_unknown_at_date",
+            gettext_noop("No jurisdiction has the code %(code)s on %(date)s."),
+            {"code": code, "date": day.isoformat()},
+        )
     return found

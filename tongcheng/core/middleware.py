@@ -48,8 +48,12 @@ class RejectNulMiddleware:
         if where is None and request.content_type == "application/json" and b"\\u0000" in request.body:
             where = "body"
         if where is not None:
-            body = {"code": "invalid_character", "message": gettext("The input contains a NUL character."),
-                    "field": where, "errors": []}
+            body = {
+                "code": "invalid_character",
+                "message": gettext("The input contains a NUL character."),
+                "field": where,
+                "errors": [],
+            }
             return JsonResponse(body, status=400)
         return self.get_response(request)
 

@@ -95,7 +95,9 @@ def person_rule(scope: Scope, action: str) -> Q:
         roles = _zone_roles(action)
     if roles is None:
         return NONE
-    return scope.zone_q(roles, "organisation__zone_id") | scope.path_q(roles, "organisation__jurisdiction__path")
+    return scope.zone_q(roles, "organisation__zone_id") | scope.path_q(
+        roles, "organisation__jurisdiction__path"
+    )
 
 
 @register_rule(MetroMember)

@@ -18,7 +18,9 @@ class ErrorItem(Schema):
 
 
 class ErrorOut(Schema):
-    code: str = Field(..., description="Stable machine code, e.g. not_found, validation_failed, stale_version")
+    code: str = Field(
+        ..., description="Stable machine code, e.g. not_found, validation_failed, stale_version"
+    )
     message: str
     field: str | None = Field(None, description="The input field at fault, where there is one")
     errors: list[ErrorItem] = []
@@ -45,8 +47,9 @@ class JurisdictionOut(Schema):
 
 
 class JurisdictionFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["code__startswith", "name__icontains", "name_en__icontains"])] = Field(
-        None, description="Code prefix or part of the name")
+    q: Annotated[str | None, FilterLookup(["code__startswith", "name__icontains", "name_en__icontains"])] = (
+        Field(None, description="Code prefix or part of the name")
+    )
     level: str | None = None
     parent: Annotated[str | None, FilterLookup("parent__code")] = None
 
@@ -75,7 +78,9 @@ class ZoneOut(Schema):
 
 
 class ZoneFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["name__icontains", "name_en__icontains", "code__icontains"])] = None
+    q: Annotated[str | None, FilterLookup(["name__icontains", "name_en__icontains", "code__icontains"])] = (
+        None
+    )
     kind: ZoneKind | None = None
 
 

@@ -153,8 +153,14 @@ def _user_of(client: Client) -> Any:
     return get_user_model().objects.get(pk=user_id)
 
 
-def check_scoping(case: ScopingCase, client: Client, expected: set[str], *, label: str = "",
-                  api_headers: dict[str, str] | None = None) -> ScopingReport:
+def check_scoping(
+    case: ScopingCase,
+    client: Client,
+    expected: set[str],
+    *,
+    label: str = "",
+    api_headers: dict[str, str] | None = None,
+) -> ScopingReport:
     """Check every surface of ``case`` for the user the client is signed in as.
 
     ``expected`` is the set of keys the user should reach. For an anonymous client the pages must send
@@ -183,7 +189,9 @@ def check_scoping(case: ScopingCase, client: Client, expected: set[str], *, labe
         response = client.get(case.list_url)
         if anonymous:
             if response.status_code != 302 or "/login/" not in response.get("Location", ""):
-                report.add(f"list {case.list_url}: anonymous got {response.status_code}, not a login redirect")
+                report.add(
+                    f"list {case.list_url}: anonymous got {response.status_code}, not a login redirect"
+                )
         elif response.status_code != 200:
             report.add(f"list {case.list_url}: status {response.status_code}")
         else:

@@ -47,7 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "zone_count": zone_qs.count(),
         "organisation_count": Organisation.objects.visible_to(request.user).count(),
-        "grants": request.user.grants.active().select_related("metro", "zone", "jurisdiction", "organisation"),
+        "grants": request.user.grants.active().select_related(
+            "metro", "zone", "jurisdiction", "organisation"
+        ),
         "roles": sorted(scope.roles),
     }
     return render(request, "core/home.html", context)
@@ -69,8 +71,12 @@ JURISDICTION_LIST = ListSpec(
     search_fields=["code__startswith", "name__icontains", "name_en__icontains"],
     filters=[
         Filter("level", gettext_lazy("Level"), "level", lambda user: list(JurisdictionLevel.choices)),
-        Filter("status", gettext_lazy("Status"), "valid_to__isnull",
-               lambda user: [("True", _("Current")), ("False", _("Former"))]),
+        Filter(
+            "status",
+            gettext_lazy("Status"),
+            "valid_to__isnull",
+            lambda user: [("True", _("Current")), ("False", _("Former"))],
+        ),
     ],
     default_sort="code",
     export_name="jurisdictions",
@@ -97,7 +103,8 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
     except ServiceError as exc:
         raise Http404 from exc
     context = {
-        "obj": obj, "at": at,
+        "obj": obj,
+        "at": at,
         "children": Jurisdiction.objects.visible_to(request.user).valid_on(at).filter(parent=obj),
         "zones": AdjacentZone.objects.visible_to(request.user).filter(members__jurisdiction=obj).distinct(),
         "history": record_history(request, obj),
@@ -106,6 +113,7 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- zones -----------------------------------------------------------------------------------------------
+
 
 def _members_text(zone: AdjacentZone) -> str:
     return "、".join(m.jurisdiction.name for m in zone.members.all())
@@ -130,9 +138,14 @@ ZONE_LIST = ListSpec(
 
 
 def _zone_qs(user):
-    members = ZoneMember.objects.select_related("jurisdiction", "party").order_by("side", "jurisdiction__code")
-    return AdjacentZone.objects.visible_to(user).select_related("metro", "parent").prefetch_related(
-        Prefetch("members", queryset=members))
+    members = ZoneMember.objects.select_related("jurisdiction", "party").order_by(
+        "side", "jurisdiction__code"
+    )
+    return (
+        AdjacentZone.objects.visible_to(user)
+        .select_related("metro", "parent")
+        .prefetch_related(Prefetch("members", queryset=members))
+    )
 
 
 def _may_define_zones(user) -> bool:
@@ -141,8 +154,12 @@ def _may_define_zones(user) -> bool:
 
 @login_required
 def zone_list(request: HttpRequest) -> HttpResponse:
-    return render_list(request, _zone_qs(request.user), ZONE_LIST,
-                      extra={"create_url": reverse("zone_create") if _may_define_zones(request.user) else None})
+    return render_list(
+        request,
+        _zone_qs(request.user),
+        ZONE_LIST,
+        extra={"create_url": reverse("zone_create") if _may_define_zones(request.user) else None},
+    )
 
 
 def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False) -> dict:
@@ -166,13 +183,28 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False) -> dict
                 lons.append(float(j.lon))
                 lats.append(float(j.lat))
                 if j.level == "township":
-                    points.append({"name": j.name, "value": [float(j.lon), float(j.lat)], "zone": zone.name,
-                                   "kind": "town"})
+                    points.append(
+                        {
+                            "name": j.name,
+                            "value": [float(j.lon), float(j.lat)],
+                            "zone": zone.name,
+                            "kind": "town",
+                        }
+                    )
         if zone_markers and lons:
-            points.append({"name": zone.name, "value": [sum(lons) / len(lons), sum(lats) / len(lats)],
-                           "zone": zone.name, "kind": "zone"})
-    return {"cities": sorted(cities), "regions": [{"name": k, "zones": v} for k, v in regions.items()],
-            "points": points}
+            points.append(
+                {
+                    "name": zone.name,
+                    "value": [sum(lons) / len(lons), sum(lats) / len(lats)],
+                    "zone": zone.name,
+                    "kind": "zone",
+                }
+            )
+    return {
+        "cities": sorted(cities),
+        "regions": [{"name": k, "zones": v} for k, v in regions.items()],
+        "points": points,
+    }
 
 
 @login_required
@@ -202,15 +234,29 @@ def zone_create(request: HttpRequest) -> HttpResponse:
     form = ZoneForm(request.POST or None)
     formset = MemberFormSet(request.POST or None, prefix="members")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        specs = [zones.MemberSpec(code=f.cleaned_data["code"], side=f.cleaned_data.get("side") or None,
-                                  role=f.cleaned_data["role"])
-                 for f in formset.forms if f.cleaned_data.get("code")]
+        specs = [
+            zones.MemberSpec(
+                code=f.cleaned_data["code"],
+                side=f.cleaned_data.get("side") or None,
+                role=f.cleaned_data["role"],
+            )
+            for f in formset.forms
+            if f.cleaned_data.get("code")
+        ]
         data = form.cleaned_data
         try:
-            zone = zones.create_zone(actor=request.user, metro=metro, name=data["name"], name_en=data["name_en"],
-                                     code=data["code"], kind=data["kind"], established=data["established"],
-                                     planning_area_km2=data["planning_area_km2"],
-                                     description=data["description"], members=specs)
+            zone = zones.create_zone(
+                actor=request.user,
+                metro=metro,
+                name=data["name"],
+                name_en=data["name_en"],
+                code=data["code"],
+                kind=data["kind"],
+                established=data["established"],
+                planning_area_km2=data["planning_area_km2"],
+                description=data["description"],
+                members=specs,
+            )
         except ServiceError as exc:
             for item in exc.errors or [{"field": exc.field, "message": str(exc.message)}]:
                 form.add_error(None, item["message"])
@@ -224,7 +270,12 @@ def zone_create(request: HttpRequest) -> HttpResponse:
 def metro_map(request: HttpRequest) -> HttpResponse:
     zones_ = list(_zone_qs(request.user))
     metros = MetroArea.objects.visible_to(request.user).prefetch_related("members__jurisdiction")
-    cities = {m.jurisdiction.code for metro in metros for m in metro.members.all() if m.jurisdiction.level == "prefecture"}
+    cities = {
+        m.jurisdiction.code
+        for metro in metros
+        for m in metro.members.all()
+        if m.jurisdiction.level == "prefecture"
+    }
     payload = _map_payload(zones_, zone_markers=True)
     payload["cities"] = sorted(set(payload["cities"]) | {c for c in cities if c in geo.CITY_FILES})
     return render(request, "core/metro_map.html", {"zones": zones_, "map": payload, "metros": metros})
@@ -256,8 +307,12 @@ ORGANISATION_LIST = ListSpec(
     search_fields=["name__icontains", "name_en__icontains", "key__icontains"],
     filters=[
         Filter("kind", gettext_lazy("Kind"), "kind", lambda user: list(OrganisationKind.choices)),
-        Filter("zone", gettext_lazy("Zone"), "zone__code",
-               lambda user: list(AdjacentZone.objects.visible_to(user).values_list("code", "name"))),
+        Filter(
+            "zone",
+            gettext_lazy("Zone"),
+            "zone__code",
+            lambda user: list(AdjacentZone.objects.visible_to(user).values_list("code", "name")),
+        ),
     ],
     default_sort="name",
     export_name="organisations",
@@ -271,8 +326,9 @@ def _organisation_import_spec() -> ImportSpec:
 
     def update(user, obj, changes, version):
         before = obj.version
-        updated = organisations.update_organisation(actor=user, organisation=obj, changes=changes,
-                                                    expected_version=version)
+        updated = organisations.update_organisation(
+            actor=user, organisation=obj, changes=changes, expected_version=version
+        )
         return updated.version != before
 
     def parse_date(text):
@@ -288,17 +344,30 @@ def _organisation_import_spec() -> ImportSpec:
             raise ValueError(_("Unknown organisation kind %(kind)s.") % {"kind": text})
         return text
 
-    return ImportSpec(key_column="key", find=find, update=update,
-                      columns={"name": required, "name_en": str, "kind": kind, "established": parse_date,
-                               "description": str})
+    return ImportSpec(
+        key_column="key",
+        find=find,
+        update=update,
+        columns={
+            "name": required,
+            "name_en": str,
+            "kind": kind,
+            "established": parse_date,
+            "description": str,
+        },
+    )
 
 
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
     qs = Organisation.objects.visible_to(request.user).select_related("jurisdiction", "zone")
     can_import = Organisation.objects.visible_to(request.user, "change").exists()
-    return render_list(request, qs, ORGANISATION_LIST,
-                      extra={"import_url": reverse("organisation_import") if can_import else None})
+    return render_list(
+        request,
+        qs,
+        ORGANISATION_LIST,
+        extra={"import_url": reverse("organisation_import") if can_import else None},
+    )
 
 
 @login_required
@@ -312,13 +381,23 @@ def organisation_import(request: HttpRequest) -> HttpResponse:
         except (ValueError, KeyError) as exc:
             form.add_error("file", str(exc))
         else:
-            result = run_import(request.user, _organisation_import_spec(), rows,
-                                apply_good_rows=form.cleaned_data["apply_good_rows"])
+            result = run_import(
+                request.user,
+                _organisation_import_spec(),
+                rows,
+                apply_good_rows=form.cleaned_data["apply_good_rows"],
+            )
             if result.applied:
-                messages.success(request, _("%(updated)d updated, %(unchanged)d unchanged.")
-                                 % {"updated": result.updated, "unchanged": result.unchanged})
-    return render(request, "core/import.html", {"form": form, "result": result,
-                                                "back_url": reverse("organisation_list")})
+                messages.success(
+                    request,
+                    _("%(updated)d updated, %(unchanged)d unchanged.")
+                    % {"updated": result.updated, "unchanged": result.unchanged},
+                )
+    return render(
+        request,
+        "core/import.html",
+        {"form": form, "result": result, "back_url": reverse("organisation_list")},
+    )
 
 
 @login_required
@@ -331,7 +410,9 @@ def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
     people = Person.objects.visible_to(request.user).filter(organisation=org)
     context = {
         "obj": org,
-        "people": [{"person": p, "masked": mask_id_number(p.id_number) if p.id_number else ""} for p in people],
+        "people": [
+            {"person": p, "masked": mask_id_number(p.id_number) if p.id_number else ""} for p in people
+        ],
         "children": Organisation.objects.visible_to(request.user).filter(parent=org),
         "history": record_history(request, org),
         "can_unmask": Person.objects.visible_to(request.user, "unmask").filter(organisation=org).exists(),
@@ -351,8 +432,9 @@ def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the reason for showing the full ID number."))
         return redirect("organisation_detail", key=person.organisation.key)
     try:
-        number = organisations.unmask_id_number(actor=request.user, person=person,
-                                                reason=form.cleaned_data["reason"])
+        number = organisations.unmask_id_number(
+            actor=request.user, person=person, reason=form.cleaned_data["reason"]
+        )
     except ServiceError as exc:
         messages.error(request, str(exc.message))
         return redirect("organisation_detail", key=person.organisation.key)
@@ -373,9 +455,20 @@ AUDIT_LIST = ListSpec(
         Column("request_id", gettext_lazy("Request")),
     ],
     search_fields=["action__icontains", "actor_name__icontains", "object_repr__icontains"],
-    filters=[Filter("action", gettext_lazy("Action"), "action",
-                    lambda user: [(a, a) for a in AuditEntry.objects.visible_to(user).order_by("action")
-                                  .values_list("action", flat=True).distinct()])],
+    filters=[
+        Filter(
+            "action",
+            gettext_lazy("Action"),
+            "action",
+            lambda user: [
+                (a, a)
+                for a in AuditEntry.objects.visible_to(user)
+                .order_by("action")
+                .values_list("action", flat=True)
+                .distinct()
+            ],
+        )
+    ],
     default_sort="-at",
     export_name="audit",
 )
@@ -387,6 +480,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- account ---------------------------------------------------------------------------------------------
+
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
@@ -421,8 +515,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             _token, new_key = accounts.create_api_token(actor=request.user, name=form.cleaned_data["name"])
             form = TokenForm()
-    return render(request, "core/tokens.html", {
-        "form": form, "new_key": new_key, "tokens": ApiToken.objects.filter(user=request.user)})
+    return render(
+        request,
+        "core/tokens.html",
+        {"form": form, "new_key": new_key, "tokens": ApiToken.objects.filter(user=request.user)},
+    )
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -62,14 +62,17 @@ class RoleGrant(models.Model):
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     metro = models.ForeignKey(MetroArea, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     zone = models.ForeignKey(AdjacentZone, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    jurisdiction = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
-    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="+")
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     valid_to = models.DateField(_("valid to (exclusive)"), null=True, blank=True)
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RoleGrantQuerySet.as_manager()
@@ -82,10 +85,30 @@ class RoleGrant(models.Model):
             models.CheckConstraint(
                 name="role_grant_one_scope",
                 condition=(
-                    Q(metro__isnull=False, zone__isnull=True, jurisdiction__isnull=True, organisation__isnull=True)
-                    | Q(metro__isnull=True, zone__isnull=False, jurisdiction__isnull=True, organisation__isnull=True)
-                    | Q(metro__isnull=True, zone__isnull=True, jurisdiction__isnull=False, organisation__isnull=True)
-                    | Q(metro__isnull=True, zone__isnull=True, jurisdiction__isnull=True, organisation__isnull=False)
+                    Q(
+                        metro__isnull=False,
+                        zone__isnull=True,
+                        jurisdiction__isnull=True,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        metro__isnull=True,
+                        zone__isnull=False,
+                        jurisdiction__isnull=True,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        metro__isnull=True,
+                        zone__isnull=True,
+                        jurisdiction__isnull=False,
+                        organisation__isnull=True,
+                    )
+                    | Q(
+                        metro__isnull=True,
+                        zone__isnull=True,
+                        jurisdiction__isnull=True,
+                        organisation__isnull=False,
+                    )
                 ),
             )
         ]

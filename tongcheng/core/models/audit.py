@@ -16,16 +16,18 @@ class AuditEntry(models.Model):
     """Who did what to which record, when, from which request. Never edited, never deleted by the app."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Kept as text so the entry survives the user's deletion.
     actor_name = models.CharField(_("actor"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=60, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, db_index=True)
     object_id = models.CharField(_("object id"), max_length=40, db_index=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    zone = models.ForeignKey("core.AdjacentZone", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    zone = models.ForeignKey(
+        "core.AdjacentZone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     data = models.JSONField(_("data"), default=dict, blank=True)
     request_id = models.CharField(_("request id"), max_length=40, blank=True)
 

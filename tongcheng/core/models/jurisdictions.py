@@ -49,7 +49,12 @@ class Jurisdiction(TrackedModel):
     level = models.CharField(_("level"), max_length=12, choices=JurisdictionLevel.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=JurisdictionKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of codes ("320000/320100/320111/") so a subtree is one indexed prefix filter.
     path = models.CharField(_("path"), max_length=80, db_index=True, editable=False)
@@ -68,7 +73,9 @@ class Jurisdiction(TrackedModel):
         ordering = ["code", "valid_from"]
         verbose_name = _("jurisdiction")
         verbose_name_plural = _("jurisdictions")
-        constraints = [models.UniqueConstraint(fields=["code", "valid_from"], name="jurisdiction_code_from_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="jurisdiction_code_from_uniq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -91,7 +98,9 @@ class MetroArea(TrackedModel):
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     approved = models.DateField(_("approved"), null=True, blank=True)
-    core_area_km2 = models.DecimalField(_("core area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    core_area_km2 = models.DecimalField(
+        _("core area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     planning_area_km2 = models.DecimalField(
         _("planning area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
     )

@@ -33,12 +33,25 @@ class Organisation(TrackedModel):
     name = models.CharField(_("name"), max_length=150)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
-    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT,
-                                     related_name="organisations")
-    zone = models.ForeignKey(AdjacentZone, verbose_name=_("zone"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="organisations")
-    parent = models.ForeignKey("self", verbose_name=_("parent organisation"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    zone = models.ForeignKey(
+        AdjacentZone,
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     established = models.DateField(_("established"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
@@ -60,13 +73,20 @@ class Person(TrackedModel):
     each unmasking is recorded in the audit log."""
 
     name = models.CharField(_("name"), max_length=60)
-    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
-                                     related_name="people")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="people"
+    )
     position = models.CharField(_("position"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[check_phone])
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[check_id_number])
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="person")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
     synthetic = models.BooleanField(_("synthetic (demo)"), default=False)
 
     objects = ScopedQuerySet.as_manager()

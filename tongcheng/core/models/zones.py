@@ -22,24 +22,35 @@ class ZoneKind(models.TextChoices):
 class AdjacentZone(TrackedModel):
     """A strip where jurisdictions of different provinces or cities touch, run jointly as one city."""
 
-    metro = models.ForeignKey(MetroArea, verbose_name=_("metropolitan area"), on_delete=models.PROTECT,
-                              related_name="zones")
+    metro = models.ForeignKey(
+        MetroArea, verbose_name=_("metropolitan area"), on_delete=models.PROTECT, related_name="zones"
+    )
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=ZoneKind.choices)
-    parent = models.ForeignKey("self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     established = models.DateField(_("established"))
     established_precision = models.CharField(
-        _("precision of the date"), max_length=5, default="day",
+        _("precision of the date"),
+        max_length=5,
+        default="day",
         choices=[("day", _("day")), ("month", _("month")), ("year", _("year"))],
     )
     ended = models.DateField(_("ended"), null=True, blank=True)
-    planning_area_km2 = models.DecimalField(_("planning area (km²)"), max_digits=10, decimal_places=2, null=True,
-                                            blank=True)
-    start_area_km2 = models.DecimalField(_("start area (km²)"), max_digits=10, decimal_places=2, null=True,
-                                         blank=True)
+    planning_area_km2 = models.DecimalField(
+        _("planning area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    start_area_km2 = models.DecimalField(
+        _("start area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     description = models.TextField(_("description"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
 
@@ -64,9 +75,12 @@ class ZoneMember(models.Model):
     """A jurisdiction taking part in a zone, on the side of a party (the city it acts for)."""
 
     zone = models.ForeignKey(AdjacentZone, on_delete=models.CASCADE, related_name="members")
-    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("member"), on_delete=models.PROTECT,
-                                     related_name="zone_memberships")
-    party = models.ForeignKey(Jurisdiction, verbose_name=_("party"), on_delete=models.PROTECT, related_name="+")
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("member"), on_delete=models.PROTECT, related_name="zone_memberships"
+    )
+    party = models.ForeignKey(
+        Jurisdiction, verbose_name=_("party"), on_delete=models.PROTECT, related_name="+"
+    )
     side = models.CharField(_("side"), max_length=40)
     role = models.CharField(_("role"), max_length=12, choices=MemberRole.choices, default=MemberRole.PARTNER)
     since = models.DateField(_("since"), null=True, blank=True)

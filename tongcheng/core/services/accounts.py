@@ -25,8 +25,11 @@ def hash_token(key: str) -> str:
 @transaction.atomic
 def set_language(*, actor: User, language: str) -> None:
     if language not in dict(settings.LANGUAGES):
-        raise ValidationFailed(_("Unknown language %(language)s.") % {"language": language}, code="invalid_choice",
-                               field="language")
+        raise ValidationFailed(
+            _("Unknown language %(language)s.") % {"language": language},
+            code="invalid_choice",
+            field="language",
+        )
     if actor.language != language:
         User.objects.filter(pk=actor.pk).update(language=language)
         actor.language = language
@@ -40,8 +43,9 @@ def create_api_token(*, actor: User, name: str, expires_at=None) -> tuple[ApiTok
     if not name:
         raise ValidationFailed(_("This field is required."), code="required", field="name")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, name=name[:80], prefix=key[:10], key_hash=hash_token(key),
-                                    expires_at=expires_at)
+    token = ApiToken.objects.create(
+        user=actor, name=name[:80], prefix=key[:10], key_hash=hash_token(key), expires_at=expires_at
+    )
     audit(actor, "token.create", token, {"name": token.name})
     return token, key
 

@@ -42,8 +42,14 @@ class ServiceError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: Any, *, code: str | None = None, field: str | None = None,
-                 errors: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ):
         super().__init__(str(message))
         self.message = message
         if code:
@@ -106,8 +112,9 @@ def require(user: Any, action: str, obj: models.Model) -> None:
         raise ForbiddenError()
 
 
-def audit(actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None = None,
-          zone_id: int | None = None) -> AuditEntry:
+def audit(
+    actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None = None, zone_id: int | None = None
+) -> AuditEntry:
     """Record the action in the service's transaction; once that commits, announce it
     (``service_committed``) so notifications never fire for a change that was rolled back."""
     if not transaction.get_connection().in_atomic_block:
@@ -135,16 +142,20 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def apply_changes(obj: models.Model, changes: dict[str, Any], expected_version: int | None,
-                  fields: Iterable[str]) -> dict[str, list[Any]]:
+def apply_changes(
+    obj: models.Model, changes: dict[str, Any], expected_version: int | None, fields: Iterable[str]
+) -> dict[str, list[Any]]:
     """Update allowed fields of a TrackedModel, refusing a stale edit: the row is written only if its
     version is still the one the editor saw (a compare-and-set in the UPDATE itself, so two concurrent
     editors cannot both win). Returns {field: [before, after]} for the audit entry."""
     allowed = set(fields)
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationFailed(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-                               code="unknown_field", field=sorted(unknown)[0])
+        raise ValidationFailed(
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+            field=sorted(unknown)[0],
+        )
     diff: dict[str, list[Any]] = {}
     for name, value in changes.items():
         before = getattr(obj, name)
@@ -152,8 +163,10 @@ def apply_changes(obj: models.Model, changes: dict[str, Any], expected_version: 
             diff[name] = [_jsonable(before), _jsonable(value)]
             setattr(obj, name, value)
     if expected_version is not None and expected_version != obj.version:
-        raise ConflictError(_("This record was changed by someone else since you opened it; reload and try again."),
-                            field="version")
+        raise ConflictError(
+            _("This record was changed by someone else since you opened it; reload and try again."),
+            field="version",
+        )
     if not diff:
         return diff
     obj.full_clean(exclude=[f.name for f in obj._meta.fields if f.name not in allowed])
@@ -162,8 +175,10 @@ def apply_changes(obj: models.Model, changes: dict[str, Any], expected_version: 
         version=F("version") + 1, **{name: getattr(obj, name) for name in diff}
     )
     if updated != 1:
-        raise ConflictError(_("This record was changed by someone else since you opened it; reload and try again."),
-                            field="version")
+        raise ConflictError(
+            _("This record was changed by someone else since you opened it; reload and try again."),
+            field="version",
+        )
     obj.version += 1
     # .update() bypasses save(); write the history row explicitly so the change log stays complete.
     obj.save(update_fields=["updated_at"])

@@ -18,17 +18,40 @@ ORGANISATION_EDITABLE_FIELDS = ("name", "name_en", "kind", "established", "descr
 
 
 @transaction.atomic
-def create_organisation(*, actor: Any, key: str, name: str, kind: str, jurisdiction: Jurisdiction,
-                        zone: AdjacentZone | None = None, parent: Organisation | None = None, name_en: str = "",
-                        description: str = "", established=None) -> Organisation:
+def create_organisation(
+    *,
+    actor: Any,
+    key: str,
+    name: str,
+    kind: str,
+    jurisdiction: Jurisdiction,
+    zone: AdjacentZone | None = None,
+    parent: Organisation | None = None,
+    name_en: str = "",
+    description: str = "",
+    established=None,
+) -> Organisation:
     if kind not in OrganisationKind.values:
-        raise ValidationFailed(_("Unknown organisation kind %(kind)s.") % {"kind": kind}, code="invalid_choice",
-                               field="kind")
+        raise ValidationFailed(
+            _("Unknown organisation kind %(kind)s.") % {"kind": kind}, code="invalid_choice", field="kind"
+        )
     if Organisation.objects.filter(key=key).exists():
-        raise ValidationFailed(_("An organisation with key %(key)s already exists.") % {"key": key},
-                               code="duplicate_key", field="key")
-    org = Organisation(key=key, name=name, name_en=name_en, kind=kind, jurisdiction=jurisdiction, zone=zone,
-                       parent=parent, description=description, established=established)
+        raise ValidationFailed(
+            _("An organisation with key %(key)s already exists.") % {"key": key},
+            code="duplicate_key",
+            field="key",
+        )
+    org = Organisation(
+        key=key,
+        name=name,
+        name_en=name_en,
+        kind=kind,
+        jurisdiction=jurisdiction,
+        zone=zone,
+        parent=parent,
+        description=description,
+        established=established,
+    )
     org.full_clean()
     org.save()
     # Saved first, then checked: the new row must fall inside what the actor may change.
@@ -39,8 +62,9 @@ def create_organisation(*, actor: Any, key: str, name: str, kind: str, jurisdict
 
 
 @transaction.atomic
-def update_organisation(*, actor: Any, organisation: Organisation, changes: dict[str, Any],
-                        expected_version: int | None) -> Organisation:
+def update_organisation(
+    *, actor: Any, organisation: Organisation, changes: dict[str, Any], expected_version: int | None
+) -> Organisation:
     require(actor, "change", organisation)
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
     diff = apply_changes(org, changes, expected_version, ORGANISATION_EDITABLE_FIELDS)
@@ -61,8 +85,8 @@ def unmask_id_number(*, actor: Any, person: Person, reason: str) -> str:
     if not restrict(Person.objects.filter(pk=person.pk), actor, "unmask").exists():
         raise ForbiddenError()
     if not reason.strip():
-        raise ValidationFailed(_("Give the reason for showing the full ID number."), code="required",
-                               field="reason")
-    audit(actor, "person.unmask_id", person, {"reason": reason.strip()},
-          zone_id=person.organisation.zone_id)
+        raise ValidationFailed(
+            _("Give the reason for showing the full ID number."), code="required", field="reason"
+        )
+    audit(actor, "person.unmask_id", person, {"reason": reason.strip()}, zone_id=person.organisation.zone_id)
     return person.id_number

@@ -13,8 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report, accounts = load_demo(with_users=not options["no_users"])
-        self.stdout.write(f"Demo data: {report.created} created, {report.updated} updated, "
-                          f"{report.unchanged} unchanged.")
+        self.stdout.write(
+            f"Demo data: {report.created} created, {report.updated} updated, {report.unchanged} unchanged."
+        )
         if accounts:
             self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
             for username, role, scope in accounts:
