@@ -40,3 +40,17 @@ def test_a_nul_character_in_a_json_body_is_refused_and_nothing_is_written(client
     )
     assert response.status_code == 400 and response.json()["field"] == "body"
     assert not AdjacentZone.objects.filter(name__startswith="a").exists()
+
+
+def test_a_nul_character_in_a_cookie_is_refused_before_the_session_is_looked_up(client_for):
+    client = client_for(None)
+    client.cookies["sessionid"] = "abc\x00def"
+    response = client.get("/api/v1/zones/pukou-nanqiao")
+    assert response.status_code == 400 and response.json()["field"] == "cookie"
+
+
+def test_a_caller_request_id_is_kept_only_when_it_is_a_plain_token(client_for):
+    client = client_for("office_metro")
+    assert client.get("/healthz", headers={"X-Request-Id": "abc-123"})["X-Request-Id"] == "abc-123"
+    replaced = client.get("/healthz", headers={"X-Request-Id": "<script>"})["X-Request-Id"]
+    assert replaced != "<script>" and len(replaced) == 32

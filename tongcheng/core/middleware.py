@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextvars
+import re
 import uuid
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext
+
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("tongcheng_request_id", default="")
 
@@ -18,7 +21,10 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        rid = request.headers.get("X-Request-Id", "")[:40] or uuid.uuid4().hex
+        # A caller may pass its own id to correlate logs; anything but a plain token is replaced.
+        rid = request.headers.get("X-Request-Id", "")[:40]
+        if not REQUEST_ID_RE.fullmatch(rid):
+            rid = uuid.uuid4().hex
         token = request_id_var.set(rid)
         request.id = rid
         try:
@@ -45,6 +51,14 @@ class RejectNulMiddleware:
                 if "\x00" in key or any("\x00" in v for v in values):
                     where = key.replace("\x00", "")
                     break
+        if where is None:
+            # Headers and cookies too: a session cookie is looked up in the database.
+            for key, value in request.META.items():
+                if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                    where = "cookie" if key == "HTTP_COOKIE" else key[5:].lower().replace("_", "-")
+                    break
+        if where is None and any("\x00" in value for value in request.COOKIES.values()):
+            where = "cookie"  # a quoted cookie can carry an escaped NUL that parsing turns back into one
         if where is None and request.content_type == "application/json" and b"\\u0000" in request.body:
             where = "body"
         if where is not None:
