@@ -282,6 +282,23 @@ def test_contributions_and_factors_errors(tmp_path: Path, capsys: pytest.Capture
     assert not (tmp_path / "out").exists()
 
 
+def test_factors_without_a_head_office_row_name_the_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Given branch factors but no 'HQ' unit for the enterprise and year, the error names the file and row
+    of the first such unit, and nothing is written."""
+    args = write_inputs(tmp_path)
+    (tmp_path / "f.csv").write_text(
+        f"enterprise,unit,jurisdiction,year,revenue_fen,payroll_fen,assets_fen\n{ENT},B1,341122,2026,5,1,1\n",
+        encoding="utf-8",
+    )
+    assert main([*args, "--factors", str(tmp_path / "f.csv")]) == 2
+    assert f"{tmp_path / 'f.csv'}:row 2:column unit: enterprise {ENT} year 2026 has no unit 'HQ'" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_periods_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     args = write_inputs(tmp_path)
     bad = [*args]

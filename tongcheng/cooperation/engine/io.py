@@ -187,20 +187,27 @@ def _encode(s: pl.Series) -> tuple[np.ndarray, tuple[str, ...]]:
     return codes, tuple(vocab.to_list())
 
 
-RECEIPT_COLUMNS = ("enterprise", "jurisdiction", "period", "tax_type", "amount")
-
-
-def read_receipts(
-    path: Path, known_taxes: set[str], errors: list[str], check_uscc: bool = True
-) -> Receipts | None:
+def _open_checked(path: Path, errors: list[str], columns: Sequence[str]) -> _Checker | None:
+    """Read a table and check its required columns; on failure the errors are recorded and None returned."""
     try:
         df, first = read_table(path)
     except InputErrors as e:
         errors.extend(e.errors)
         return None
     ck = _Checker(path, df, first, errors)
-    if not ck.require(RECEIPT_COLUMNS):
+    return ck if ck.require(columns) else None
+
+
+RECEIPT_COLUMNS = ("enterprise", "jurisdiction", "period", "tax_type", "amount")
+
+
+def read_receipts(
+    path: Path, known_taxes: set[str], errors: list[str], check_uscc: bool = True
+) -> Receipts | None:
+    ck = _open_checked(path, errors, RECEIPT_COLUMNS)
+    if ck is None:
         return None
+    df = ck.df
     n0 = len(errors)
     for c in ("enterprise", "jurisdiction", "tax_type"):
         ck.nonempty(c)
@@ -275,14 +282,10 @@ _BOOL = {
 
 
 def read_factors(path: Path, errors: list[str]) -> list[BranchFactors] | None:
-    try:
-        df, first = read_table(path)
-    except InputErrors as e:
-        errors.extend(e.errors)
+    ck = _open_checked(path, errors, FACTOR_COLUMNS)
+    if ck is None:
         return None
-    ck = _Checker(path, df, first, errors)
-    if not ck.require(FACTOR_COLUMNS):
-        return None
+    df = ck.df
     n0 = len(errors)
     ck.nonempty("enterprise")
     ck.nonempty("unit")
@@ -332,7 +335,7 @@ def read_factors(path: Path, errors: list[str]) -> list[BranchFactors] | None:
     for i, f in enumerate(out):
         if (f.enterprise, f.year) not in hq:
             errors.append(
-                f"{path}:row {i + first}:column unit: enterprise {f.enterprise} year {f.year} has no unit 'HQ'"
+                f"{path}:row {i + ck.first}:column unit: enterprise {f.enterprise} year {f.year} has no unit 'HQ'"
             )
             return None
     return out
@@ -341,14 +344,10 @@ def read_factors(path: Path, errors: list[str]) -> list[BranchFactors] | None:
 def read_contributions(
     path: Path, errors: list[str], agreements: set[str] | None = None
 ) -> list[Contribution] | None:
-    try:
-        df, first = read_table(path)
-    except InputErrors as e:
-        errors.extend(e.errors)
+    ck = _open_checked(path, errors, ("agreement", "jurisdiction", "period", "amount_fen"))
+    if ck is None:
         return None
-    ck = _Checker(path, df, first, errors)
-    if not ck.require(("agreement", "jurisdiction", "period", "amount_fen")):
-        return None
+    df = ck.df
     n0 = len(errors)
     ck.nonempty("agreement")
     ck.matches("jurisdiction", r"^\d{6}$", "not a 6-digit GB/T 2260 code")
@@ -372,14 +371,10 @@ def read_contributions(
 
 
 def read_indicators(path: Path, errors: list[str]) -> IndicatorRows | None:
-    try:
-        df, first = read_table(path)
-    except InputErrors as e:
-        errors.extend(e.errors)
+    ck = _open_checked(path, errors, ("enterprise", "period", "indicator", "value"))
+    if ck is None:
         return None
-    ck = _Checker(path, df, first, errors)
-    if not ck.require(("enterprise", "period", "indicator", "value")):
-        return None
+    df = ck.df
     n0 = len(errors)
     ck.nonempty("enterprise")
     ck.matches("period", _PERIOD_RE, "not a month YYYY-MM")
