@@ -2,7 +2,7 @@
 
 import pytest
 
-from tongcheng.core.models import AdjacentZone, AuditEntry, RoleGrant
+from tongcheng.core.models import AdjacentZone, AuditEntry, Organisation, Person, RoleGrant, User
 
 pytestmark = pytest.mark.django_db
 
@@ -20,19 +20,148 @@ def post(client, body):
     return client.post("/api/v1/zones", body, content_type="application/json")
 
 
-def test_the_office_of_an_overlapping_zone_defines_it_and_becomes_its_office(client_for):
-    """Given 江宁—博望's office, when it defines 溧水—博望 (博望 is shared), then the zone exists, the office
-    holds an office grant on it, and both steps are in the audit log."""
+def visible_keys(username: str) -> set[str]:
+    user = User.objects.get(username=username)
+    return set(Organisation.objects.visible_to(user).values_list("key", flat=True))
+
+
+def test_a_zone_beyond_the_office_territory_is_a_proposal_until_the_metro_office_approves_it(client_for):
+    """Given 江宁—博望's office, when it defines 溧水—博望 (博望 is its own, 溧水 is not), then the zone is
+    recorded as a proposal that grants nothing: the office gains no grant and no sight, and 博望's officer
+    does not reach it. When the metro office approves it, the proposer becomes its office, granted by the
+    approver, and every step is in the audit log."""
+    before = visible_keys("office_jb")
     response = post(client_for("office_jb"), LISHUI_BOWANG)
     assert response.status_code == 201, response.content
+    assert response.json()["status"] == "proposed"
     zone = AdjacentZone.objects.get(code="lishui-bowang")
+    assert zone.status == "proposed" and zone.proposed_by.username == "office_jb"
     assert sorted(m.jurisdiction.code for m in zone.members.all()) == ["320117", "340506"]
-    assert RoleGrant.objects.filter(user__username="office_jb", zone=zone, role="office").exists()
-    assert set(AuditEntry.objects.filter(zone=zone).values_list("action", flat=True)) == {
-        "zone.create",
+    assert not RoleGrant.objects.filter(zone=zone).exists()
+    assert visible_keys("office_jb") == before
+    assert client_for("office_jb").get("/zones/lishui-bowang/").status_code == 200  # follows its proposal
+    assert client_for("officer_bowang").get("/zones/lishui-bowang/").status_code == 404
+    assert client_for("office_pn").get("/api/v1/zones/lishui-bowang").status_code == 404
+
+    response = client_for("office_metro").post(
+        "/api/v1/zones/lishui-bowang/approve", {"note": "同意"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "active"
+    grant = RoleGrant.objects.get(user__username="office_jb", zone=zone, role="office")
+    assert grant.granted_by.username == "office_metro"
+    assert list(AuditEntry.objects.filter(zone=zone).order_by("id").values_list("action", flat=True)) == [
+        "zone.propose",
+        "zone.approve",
         "grant.create",
+    ]
+    assert client_for("officer_bowang").get("/zones/lishui-bowang/").status_code == 200
+
+
+def test_a_zone_inside_the_office_territory_is_active_and_its_office_sees_nothing_new(client_for):
+    """Given 浦口—南谯's office, when it defines a zone of 顶山街道 (inside 浦口) and 南谯区, then the zone is
+    active, the office runs it, and it sees exactly the organisations it saw before."""
+    before = visible_keys("office_pn")
+    body = {**LISHUI_BOWANG, "name": "顶山—南谯", "name_en": "Dingshan-Nanqiao"}
+    body["members"] = [{"code": "320111002"}, {"code": "341103"}]
+    response = post(client_for("office_pn"), body)
+    assert response.status_code == 201, response.content
+    zone = AdjacentZone.objects.get(code="dingshan-nanqiao")
+    assert zone.status == "active"
+    grant = RoleGrant.objects.get(user__username="office_pn", zone=zone, role="office")
+    assert grant.granted_by.username == "office_pn"
+    assert visible_keys("office_pn") == before
+
+
+@pytest.mark.parametrize("members", [["320111", "340000"], ["341103", "320000"]])
+def test_a_zone_office_cannot_reach_a_whole_province_through_a_zone(client_for, members):
+    """Given 浦口—南谯's office, when it defines a zone of 浦口区 and the whole of 安徽省 (or 南谯区 and the whole of 江苏省), then it is
+    refused (the province is not inside the metropolitan area): nothing is written, no grant is given and
+    the office sees no organisation or person it did not see before."""
+    before = visible_keys("office_pn")
+    people_before = Person.objects.visible_to(User.objects.get(username="office_pn")).count()
+    body = {
+        **LISHUI_BOWANG,
+        "name": "越权区",
+        "name_en": "Overreach",
+        "members": [{"code": c} for c in members],
     }
-    assert client_for("office_jb").get("/zones/lishui-bowang/").status_code == 200
+    response = post(client_for("office_pn"), body)
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "member_outside_metro"
+    assert not AdjacentZone.objects.filter(name="越权区").exists()
+    assert (
+        not RoleGrant.objects.filter(user__username="office_pn", role="office")
+        .exclude(zone__code="pukou-nanqiao")
+        .exists()
+    )
+    assert visible_keys("office_pn") == before
+    assert Person.objects.visible_to(User.objects.get(username="office_pn")).count() == people_before
+
+
+def test_a_zone_with_a_whole_city_beyond_the_office_is_only_a_proposal(client_for):
+    """Given 浦口—南谯's office, when it defines 浦口区 + 马鞍山市 (a whole city of the metropolitan area), then
+    the zone is a proposal and the office sees none of 马鞍山's organisations (e.g. 宁马新区 committee)."""
+    body = {**LISHUI_BOWANG, "name": "浦口—马鞍山", "name_en": "Pukou-Maanshan"}
+    body["members"] = [{"code": "320111"}, {"code": "340500"}]
+    response = post(client_for("office_pn"), body)
+    assert response.status_code == 201 and response.json()["status"] == "proposed"
+    assert "ning-ma-nfz-committee" not in visible_keys("office_pn")
+    assert client_for("office_pn").get("/organisations/ning-ma-nfz-committee/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "username,status",
+    [
+        ("office_metro", 200),
+        ("office_jb", 403),  # the proposer sees its proposal but may not approve it
+        ("officer_bowang", 404),
+        ("auditor_jb", 404),
+        ("office_pn", 404),
+        ("applicant_demo", 404),
+    ],
+)
+def test_who_may_decide_on_a_proposal(client_for, username, status):
+    """Given a proposed zone, when each role tries to approve it, then only the metro office may; a role
+    that sees the proposal gets 403, the others 404, and a refused call changes nothing."""
+    assert post(client_for("office_jb"), LISHUI_BOWANG).status_code == 201
+    response = client_for(username).post(
+        "/api/v1/zones/lishui-bowang/approve", {"note": ""}, content_type="application/json"
+    )
+    assert response.status_code == status, response.content
+    zone = AdjacentZone.objects.get(code="lishui-bowang")
+    assert zone.status == ("active" if status == 200 else "proposed")
+    assert RoleGrant.objects.filter(zone=zone).exists() == (status == 200)
+
+
+def test_a_rejection_needs_a_reason_and_a_decided_zone_cannot_be_decided_again(client_for):
+    assert post(client_for("office_jb"), LISHUI_BOWANG).status_code == 201
+    metro = client_for("office_metro")
+    url = "/api/v1/zones/lishui-bowang/reject"
+    response = metro.post(url, {"note": "  "}, content_type="application/json")
+    assert response.status_code == 422 and response.json()["field"] == "note"
+    response = metro.post(url, {"note": "与既有示范区重叠"}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "rejected"
+    response = metro.post("/api/v1/zones/lishui-bowang/approve", {}, content_type="application/json")
+    assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
+    assert not RoleGrant.objects.filter(zone__code="lishui-bowang").exists()
+    page = client_for("office_jb").get("/zones/lishui-bowang/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "与既有示范区重叠" in page.content.decode()
+
+
+def test_the_metro_office_decides_on_the_zone_page(client_for):
+    """Given a proposal, the metro office sees the decision form on the zone page and approves there."""
+    assert post(client_for("office_jb"), LISHUI_BOWANG).status_code == 201
+    metro = client_for("office_metro")
+    page = metro.get("/zones/lishui-bowang/")
+    assert b'data-testid="zone-decision"' in page.content
+    assert b'data-testid="zone-decision"' not in client_for("office_jb").get("/zones/lishui-bowang/").content
+    response = metro.post("/zones/lishui-bowang/decide/", {"decision": "approve", "note": ""})
+    assert response.status_code == 302
+    assert AdjacentZone.objects.get(code="lishui-bowang").status == "active"
+    assert client_for("office_jb").post(
+        "/zones/lishui-bowang/decide/", {"decision": "reject", "note": "x"}
+    ).status_code in (403, 404)
 
 
 def test_an_office_without_shared_territory_is_refused_and_nothing_is_written(client_for):

@@ -51,7 +51,8 @@ class Scope:
     authenticated: bool
     superuser: bool
     grants: tuple[GrantInfo, ...]
-    _zone_members: list[tuple[int, int, str]] | None = field(default=None, repr=False)
+    # (zone id, metro id, member path, zone is active) for every zone member of the registry.
+    _zone_members: list[tuple[int, int, str, bool]] | None = field(default=None, repr=False)
     _metro_paths: dict[int, list[str]] | None = field(default=None, repr=False)
 
     @property
@@ -65,13 +66,16 @@ class Scope:
         wanted = set(roles) if roles is not None else None
         return [g for g in self.grants if wanted is None or g.role in wanted]
 
-    def _load_members(self) -> list[tuple[int, int, str]]:
+    def _load_members(self) -> list[tuple[int, int, str, bool]]:
         if self._zone_members is None:
-            from .models import ZoneMember
+            from .models import ZoneMember, ZoneStatus
 
-            self._zone_members = list(
-                ZoneMember.objects.values_list("zone_id", "zone__metro_id", "jurisdiction__path")
-            )
+            self._zone_members = [
+                (zone_id, metro_id, path, status == ZoneStatus.ACTIVE)
+                for zone_id, metro_id, path, status in ZoneMember.objects.values_list(
+                    "zone_id", "zone__metro_id", "jurisdiction__path", "zone__status"
+                )
+            ]
         return self._zone_members
 
     def _load_metro_paths(self) -> dict[int, list[str]]:
@@ -87,7 +91,7 @@ class Scope:
     def metro_ids(self, roles: Iterable[str] | None = STAFF_ROLES) -> set[int]:
         ids = {g.metro_id for g in self._grants(roles) if g.metro_id}
         zones = self.zone_ids(roles)
-        ids.update(metro_id for zone_id, metro_id, _path in self._load_members() if zone_id in zones)
+        ids.update(metro_id for zone_id, metro_id, _path, _active in self._load_members() if zone_id in zones)
         return ids
 
     def jurisdiction_paths(self, roles: Iterable[str] | None = STAFF_ROLES) -> list[str]:
@@ -101,25 +105,50 @@ class Scope:
                 paths.add(g.organisation_path)
             if g.metro_id:
                 paths.update(self._load_metro_paths().get(g.metro_id, []))
-        for zone_id, _metro_id, path in self._load_members():
-            if zone_id in zone_ids:
+        # A zone grant reaches the territory of its members only once the zone is active: a proposed zone
+        # (one that reaches beyond its proposer's territory) widens nobody's sight until it is approved.
+        for zone_id, _metro_id, path, active in self._load_members():
+            if active and zone_id in zone_ids:
                 paths.add(path)
         return sorted(paths)
 
     def zone_ids(self, roles: Iterable[str] | None = STAFF_ROLES) -> set[int]:
         """Zones the roles reach: granted directly, through the metro area, or through a jurisdiction that
-        is a member of the zone, lies inside a member, or contains one."""
+        is a member of the zone, lies inside a member, or contains one. Proposed and rejected zones are
+        reached only through the metro area (whose office decides on them)."""
         grants = self._grants(roles)
         ids = {g.zone_id for g in grants if g.zone_id}
         ids |= {g.organisation_zone_id for g in grants if g.organisation_zone_id}
         metros = {g.metro_id for g in grants if g.metro_id}
         anchors = [p for g in grants for p in (g.jurisdiction_path, g.organisation_path) if p]
-        for zone_id, metro_id, member_path in self._load_members():
-            if metro_id in metros or any(
-                member_path.startswith(a) or a.startswith(member_path) for a in anchors
+        for zone_id, metro_id, member_path, active in self._load_members():
+            if metro_id in metros or (
+                active and any(member_path.startswith(a) or a.startswith(member_path) for a in anchors)
             ):
                 ids.add(zone_id)
+        # A zone lying wholly inside the territory of a zone one is granted (e.g. a zone its office defined
+        # within its own territory) is part of that scope too.
+        granted = {g.zone_id for g in grants if g.zone_id}
+        territory = sorted(
+            {path for zone_id, _m, path, active in self._load_members() if active and zone_id in granted}
+        )
+        if territory:
+            inside: dict[int, bool] = {}
+            for zone_id, _m, path, active in self._load_members():
+                within = active and any(path.startswith(t) for t in territory)
+                inside[zone_id] = inside.get(zone_id, True) and within
+            ids.update(zone_id for zone_id, within in inside.items() if within)
         return ids
+
+    def office_territory(self) -> list[str]:
+        """Path prefixes of the jurisdictions this user runs as an office (同城办): the member territory of
+        the zones and metropolitan areas its office grants are on. Nothing a service grants may reach
+        beyond it."""
+        return self.jurisdiction_paths(("office",))
+
+    def covers(self, path: str, roles: Iterable[str] | None = ("office",)) -> bool:
+        """Whether a jurisdiction (by its path) lies inside the territory the roles reach."""
+        return self.superuser or any(path.startswith(p) for p in self.jurisdiction_paths(roles))
 
     def zone_q(self, roles: Iterable[str] | None = STAFF_ROLES, field_name: str = "zone_id") -> Q:
         if self.superuser:

@@ -22,6 +22,7 @@ from .schemas import (
     TokenCreatedOut,
     TokenIn,
     TokenOut,
+    ZoneDecisionIn,
     ZoneFilter,
     ZoneIn,
     ZoneOut,
@@ -107,6 +108,22 @@ def update_zone(request: HttpRequest, code: str, payload: ZonePatch):
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
     zones.update_zone(actor=request.auth, zone=zone, changes=changes, expected_version=version)
+    return _zones(request.auth).get(pk=zone.pk)
+
+
+@router.post("/zones/{code}/approve", response={200: ZoneOut, **ERRORS}, summary="Approve a proposed zone")
+def approve_zone(request: HttpRequest, code: str, payload: ZoneDecisionIn):
+    """The metropolitan-area office approves a zone that reached beyond its proposer's territory; the
+    proposer becomes its office."""
+    zone = get_visible(AdjacentZone, request.auth, code=code)
+    zones.approve_zone(actor=request.auth, zone=zone, note=payload.note)
+    return _zones(request.auth).get(pk=zone.pk)
+
+
+@router.post("/zones/{code}/reject", response={200: ZoneOut, **ERRORS}, summary="Reject a proposed zone")
+def reject_zone(request: HttpRequest, code: str, payload: ZoneDecisionIn):
+    zone = get_visible(AdjacentZone, request.auth, code=code)
+    zones.reject_zone(actor=request.auth, zone=zone, note=payload.note)
     return _zones(request.auth).get(pk=zone.pk)
 
 

@@ -70,3 +70,15 @@ class UnmaskForm(BootstrapMixin, forms.Form):
 
 class TokenForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=80)
+
+
+class ZoneDecisionForm(BootstrapMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    note = forms.CharField(
+        label=_("Note (required to reject)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

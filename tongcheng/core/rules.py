@@ -58,11 +58,26 @@ def _zone_roles(action: str) -> tuple[str, ...] | frozenset[str] | None:
     return {"view": STAFF_ROLES, "change": EDITORS, "history": HISTORY_ROLES}.get(action)
 
 
+def _metro_office_q(scope: Scope, field_name: str) -> Q:
+    metros = {g.metro_id for g in scope.grants if g.role in EDITORS and g.metro_id}
+    return Q(**{f"{field_name}__in": sorted(metros)}) if metros else NONE
+
+
+def _own_proposals_q(scope: Scope, field_name: str) -> Q:
+    # The proposer follows its own proposal (and sees its refusal); nobody else reaches it through it.
+    return Q(**{field_name: scope.user_id}) if scope.user_id else NONE
+
+
 @register_rule(AdjacentZone)
 def zone_rule(scope: Scope, action: str) -> Q:
+    if action in {"approve", "reject"}:
+        # Only the metropolitan-area office decides on a zone that reaches beyond its proposer's territory.
+        return _metro_office_q(scope, "metro_id")
     roles = _zone_roles(action)
     if roles is None:
         return NONE
+    if action == "view":
+        return scope.zone_q(roles, "id") | _own_proposals_q(scope, "proposed_by_id")
     if action == "change":
         # Editing needs an office grant on the zone itself or on its metropolitan area, not a
         # grant that merely reaches the zone through a member jurisdiction.
@@ -76,7 +91,10 @@ def zone_rule(scope: Scope, action: str) -> Q:
 @register_rule(ZoneMember)
 def zone_member_rule(scope: Scope, action: str) -> Q:
     roles = _zone_roles(action)
-    return scope.zone_q(roles, "zone_id") if roles else NONE
+    if roles is None:
+        return NONE
+    q = scope.zone_q(roles, "zone_id")
+    return q | _own_proposals_q(scope, "zone__proposed_by_id") if action == "view" else q
 
 
 @register_rule(Organisation)
@@ -108,13 +126,26 @@ def metro_member_rule(scope: Scope, action: str) -> Q:
     return Q(metro_id__in=sorted(ids)) if ids else NONE
 
 
+AUDIT_READERS = ("auditor", "office")
+
+
 @register_rule(AuditEntry)
 def audit_rule(scope: Scope, action: str) -> Q:
-    # Auditors and offices read their zones' log; everyone sees the entries of their own actions
-    # (tokens, language), which belong to no zone.
+    # Auditors and offices read every entry anchored inside their scope: on a zone they reach, on a
+    # jurisdiction (or an organisation's jurisdiction) inside their territory, on their metropolitan area
+    # or on an organisation they are granted. Everyone sees the entries of their own actions (tokens,
+    # language), which have no anchor.
     if action != "view":
         return NONE
-    return scope.zone_q(("auditor", "office"), "zone_id") | Q(actor_id=scope.user_id)
+    readers = [g for g in scope.grants if g.role in AUDIT_READERS]
+    metros = sorted({g.metro_id for g in readers if g.metro_id})
+    organisations = sorted({g.organisation_id for g in readers if g.organisation_id})
+    q = scope.zone_q(AUDIT_READERS, "zone_id") | scope.path_q(AUDIT_READERS, "jurisdiction__path")
+    if metros:
+        q |= Q(metro_id__in=metros)
+    if organisations:
+        q |= Q(organisation_id__in=organisations)
+    return q | Q(actor_id=scope.user_id)
 
 
 @register_rule(RoleGrant)

@@ -73,8 +73,13 @@ class ZoneOut(Schema):
     planning_area_km2: Decimal | None
     start_area_km2: Decimal | None
     description: str
+    status: str = Field(..., description="active, or proposed/rejected for a zone awaiting the metro office")
     version: int
     members: list[ZoneMemberOut]
+
+
+class ZoneDecisionIn(Schema):
+    note: str = Field("", max_length=5000, description="Why; required to reject")
 
 
 class ZoneFilter(FilterSchema):

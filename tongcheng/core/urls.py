@@ -19,6 +19,7 @@ urlpatterns = [
     path("zones/", views.zone_list, name="zone_list"),
     path("zones/new/", views.zone_create, name="zone_create"),
     path("zones/<slug:code>/", views.zone_detail, name="zone_detail"),
+    path("zones/<slug:code>/decide/", views.zone_decide, name="zone_decide"),
     path("jurisdictions/", views.jurisdiction_list, name="jurisdiction_list"),
     path("jurisdictions/<str:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
     path("organisations/", views.organisation_list, name="organisation_list"),

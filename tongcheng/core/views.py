@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from . import geo
 from .access import can, restrict, scope_of
-from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneForm
+from .auditing import action_label
+from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneDecisionForm, ZoneForm
 from .history import record_history
 from .importing import ImportSpec, read_table, run_import
 from .listing import Column, Filter, ListSpec, render_list
@@ -34,6 +36,7 @@ from .models import (
     Person,
     ZoneKind,
     ZoneMember,
+    ZoneStatus,
 )
 from .services import accounts, organisations, zones
 from .services.base import ServiceError, get_visible
@@ -125,6 +128,7 @@ ZONE_LIST = ListSpec(
         Column("name", gettext_lazy("Name"), sort="name", link=True),
         Column("code", gettext_lazy("Code"), sort="code"),
         Column("kind", gettext_lazy("Kind"), value=lambda z: z.get_kind_display()),
+        Column("status", gettext_lazy("Status"), value=lambda z: z.get_status_display()),
         Column("members", gettext_lazy("Members"), value=_members_text),
         Column("established", gettext_lazy("Established"), sort="established"),
         Column("planning_area_km2", gettext_lazy("Planning area (km²)"), sort="planning_area_km2"),
@@ -222,8 +226,36 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
         "map": _map_payload([zone]),
         "history": record_history(request, zone),
         "can_change": can(request.user, "change", zone),
+        "can_decide": zone.status == ZoneStatus.PROPOSED and can(request.user, "approve", zone),
+        "decision_form": ZoneDecisionForm(),
     }
     return render(request, "core/zone_detail.html", context)
+
+
+@login_required
+@require_POST
+def zone_decide(request: HttpRequest, code: str) -> HttpResponse:
+    """The metropolitan-area office approves or rejects a proposed zone."""
+    try:
+        zone = get_visible(AdjacentZone, request.user, code=code)
+    except ServiceError as exc:
+        raise Http404 from exc
+    form = ZoneDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to approve or to reject."))
+        return redirect("zone_detail", code=zone.code)
+    decide = zones.approve_zone if form.cleaned_data["decision"] == "approve" else zones.reject_zone
+    try:
+        decide(actor=request.user, zone=zone, note=form.cleaned_data["note"])
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("zone_detail", code=zone.code)
 
 
 @login_required
@@ -261,7 +293,17 @@ def zone_create(request: HttpRequest) -> HttpResponse:
             for item in exc.errors or [{"field": exc.field, "message": str(exc.message)}]:
                 form.add_error(None, item["message"])
         else:
-            messages.success(request, _("Zone %(name)s created.") % {"name": zone.name})
+            if zone.status == ZoneStatus.PROPOSED:
+                messages.info(
+                    request,
+                    _(
+                        "Zone %(name)s reaches beyond the territory your office runs, so it is recorded as a "
+                        "proposal for the metropolitan-area office to approve."
+                    )
+                    % {"name": zone.name},
+                )
+            else:
+                messages.success(request, _("Zone %(name)s created.") % {"name": zone.name})
             return redirect("zone_detail", code=zone.code)
     return render(request, "core/zone_form.html", {"form": form, "formset": formset, "metro": metro})
 
@@ -448,7 +490,7 @@ AUDIT_LIST = ListSpec(
     columns=[
         Column("at", gettext_lazy("Time"), sort="at"),
         Column("actor_name", gettext_lazy("Actor"), sort="actor_name"),
-        Column("action", gettext_lazy("Action"), sort="action"),
+        Column("action", gettext_lazy("Action"), sort="action", display=lambda e: action_label(e.action)),
         Column("object_type", gettext_lazy("Object type")),
         Column("object_repr", gettext_lazy("Object")),
         Column("data", gettext_lazy("Data"), value=lambda e: json.dumps(e.data, ensure_ascii=False)),
@@ -461,7 +503,7 @@ AUDIT_LIST = ListSpec(
             gettext_lazy("Action"),
             "action",
             lambda user: [
-                (a, a)
+                (a, action_label(a))
                 for a in AuditEntry.objects.visible_to(user)
                 .order_by("action")
                 .values_list("action", flat=True)

@@ -4,7 +4,7 @@ from .base import TrackedModel
 from .calendar import WorkdayOverride
 from .jurisdictions import Jurisdiction, JurisdictionKind, JurisdictionLevel, MetroArea, MetroMember
 from .organisations import Organisation, OrganisationKind, Person
-from .zones import AdjacentZone, MemberRole, ZoneKind, ZoneMember
+from .zones import AdjacentZone, MemberRole, ZoneKind, ZoneMember, ZoneStatus
 
 __all__ = [
     "AdjacentZone",
@@ -27,4 +27,5 @@ __all__ = [
     "WorkdayOverride",
     "ZoneKind",
     "ZoneMember",
+    "ZoneStatus",
 ]

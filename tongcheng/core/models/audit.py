@@ -25,8 +25,19 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=60, db_index=True)
     object_id = models.CharField(_("object id"), max_length=40, db_index=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    # Scope anchors: where the record lies, so that every auditor and office whose scope contains it reads
+    # the entry (core.rules.audit_rule). An entry with no anchor concerns the actor's own account only.
     zone = models.ForeignKey(
         "core.AdjacentZone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    metro = models.ForeignKey(
+        "core.MetroArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    jurisdiction = models.ForeignKey(
+        "core.Jurisdiction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     request_id = models.CharField(_("request id"), max_length=40, blank=True)

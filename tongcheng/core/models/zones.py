@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,10 @@ from ..querysets import ScopedQuerySet
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction, MetroArea
 
-__all__ = ["AdjacentZone", "ZoneKind", "ZoneMember", "MemberRole"]
+__all__ = ["AdjacentZone", "ZoneKind", "ZoneMember", "ZoneStatus", "MemberRole"]
+
+# The API and the forms cap a zone's description at this length too (one rule for every way in).
+ZONE_DESCRIPTION_MAX_LENGTH = 5000
 
 
 class ZoneKind(models.TextChoices):
@@ -17,6 +22,14 @@ class ZoneKind(models.TextChoices):
     SPECIAL_COOPERATION_ZONE = "special_cooperation_zone", _("Special cooperation zone")
     NEW_FUNCTIONAL_ZONE = "new_functional_zone", _("Provincial-border new functional zone")
     COOPERATION_PARK = "cooperation_park", _("Co-built cooperation park")
+
+
+class ZoneStatus(models.TextChoices):
+    # A zone that reaches beyond its proposer's territory waits for the metropolitan-area office; until
+    # then it gives nobody access to anything (see core.access).
+    ACTIVE = "active", _("Active")
+    PROPOSED = "proposed", _("Proposed")
+    REJECTED = "rejected", _("Rejected")
 
 
 class AdjacentZone(TrackedModel):
@@ -51,8 +64,20 @@ class AdjacentZone(TrackedModel):
     start_area_km2 = models.DecimalField(
         _("start area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=ZONE_DESCRIPTION_MAX_LENGTH)
     sources = models.JSONField(_("sources"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ZoneStatus.choices, default=ZoneStatus.ACTIVE, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_note = models.TextField(_("decision note"), blank=True, max_length=ZONE_DESCRIPTION_MAX_LENGTH)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -63,6 +88,13 @@ class AdjacentZone(TrackedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.ended is not None and self.established is not None and self.ended < self.established:
+            raise ValidationError(
+                {"ended": _("A zone cannot end before it is established.")}, code="ended_before_established"
+            )
 
 
 class MemberRole(models.TextChoices):

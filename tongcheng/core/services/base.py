@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from ..access import restrict
+from ..auditing import AUDIT_ACTIONS, anchors_of
 from ..middleware import request_id_var
 from ..models import AuditEntry
 from ..signals import service_committed
@@ -116,9 +117,17 @@ def audit(
     actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None = None, zone_id: int | None = None
 ) -> AuditEntry:
     """Record the action in the service's transaction; once that commits, announce it
-    (``service_committed``) so notifications never fire for a change that was rolled back."""
+    (``service_committed``) so notifications never fire for a change that was rolled back.
+
+    The entry is anchored where the record lies (``core.auditing.anchors_of``), so the auditors and
+    offices whose scope contains the record read it; ``zone_id`` overrides the zone anchor."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit() must run inside the service's transaction")
+    if action not in AUDIT_ACTIONS:
+        raise RuntimeError(f"audit action {action!r} is not registered in core.auditing")
+    anchors = anchors_of(obj)
+    if zone_id is not None:
+        anchors["zone_id"] = zone_id
     entry = AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=getattr(actor, "username", "") or "system",
@@ -126,9 +135,9 @@ def audit(
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
-        zone_id=zone_id,
         data=data or {},
         request_id=request_id_var.get(),
+        **anchors,
     )
     transaction.on_commit(lambda: service_committed.send(sender=AuditEntry, entry=entry))
     return entry

@@ -35,6 +35,9 @@ def create_organisation(
         raise ValidationFailed(
             _("Unknown organisation kind %(kind)s.") % {"kind": kind}, code="invalid_choice", field="kind"
         )
+    if zone is not None and not restrict(AdjacentZone.objects.filter(pk=zone.pk), actor, "change").exists():
+        # Attaching an organisation to a zone shows it to that zone's people: only its office may.
+        raise ForbiddenError(_("You may not create an organisation there."), field="zone")
     if Organisation.objects.filter(key=key).exists():
         raise ValidationFailed(
             _("An organisation with key %(key)s already exists.") % {"key": key},

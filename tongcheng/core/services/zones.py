@@ -8,14 +8,33 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..access import forget_scope, restrict, scope_of
-from ..models import AdjacentZone, Jurisdiction, MemberRole, MetroArea, Role, RoleGrant, ZoneKind, ZoneMember
-from .base import ForbiddenError, ValidationFailed, apply_changes, audit, get_visible, require
+from ..models import (
+    AdjacentZone,
+    Jurisdiction,
+    MemberRole,
+    MetroArea,
+    Role,
+    RoleGrant,
+    ZoneKind,
+    ZoneMember,
+    ZoneStatus,
+)
+from .base import (
+    ConflictError,
+    ForbiddenError,
+    ValidationFailed,
+    apply_changes,
+    audit,
+    get_visible,
+    require,
+)
 
-__all__ = ["MemberSpec", "create_zone", "update_zone", "ZONE_EDITABLE_FIELDS"]
+__all__ = ["MemberSpec", "approve_zone", "create_zone", "reject_zone", "update_zone", "ZONE_EDITABLE_FIELDS"]
 
 ZONE_EDITABLE_FIELDS = (
     "name",
@@ -135,6 +154,15 @@ def _free_code(base: str) -> str:
     return code
 
 
+def _outside(resolved: list[tuple[Jurisdiction, Jurisdiction, str, str]], territory: list[str]) -> list[str]:
+    """Codes of the members that do not lie inside the territory (path prefixes)."""
+    return [m.code for m, *_rest in resolved if not any(m.path.startswith(p) for p in territory)]
+
+
+def _metro_territory(metro: MetroArea) -> list[str]:
+    return list(metro.members.values_list("jurisdiction__path", flat=True))
+
+
 @transaction.atomic
 def create_zone(
     *,
@@ -154,13 +182,17 @@ def create_zone(
 ) -> AdjacentZone:
     """Define a new adjacent zone in a metropolitan area.
 
-    The metropolitan area's office may define any zone. The office of an existing zone may define a zone
-    that shares territory with its own (e.g. 江宁—博望's office proposing 溧水—博望); it then becomes
-    the new zone's office, recorded in the audit log."""
+    No one gains sight of anything through a zone they define. The metropolitan area's office may define
+    any zone inside the metropolitan area. The office of an existing zone may define a zone whose members
+    all lie inside the territory it already runs; it then becomes the new zone's office. A zone that
+    reaches beyond that territory (e.g. 江宁—博望's office proposing 溧水—博望) is recorded as a proposal:
+    it gives nobody access until the metropolitan-area office approves it (``approve_zone``), and only then
+    does its proposer become its office, granted by the approver."""
     get_visible(MetroArea, actor, pk=metro.pk)
+    scope = scope_of(actor)
     metro_office = restrict(MetroArea.objects.filter(pk=metro.pk), actor, "add_zone").exists()
-    office_paths = [] if metro_office else scope_of(actor).jurisdiction_paths(("office",))
-    if not metro_office and not office_paths:
+    territory = [] if metro_office else scope.office_territory()
+    if not metro_office and not territory:
         raise ForbiddenError(_("Only a same-city office may define a zone."))
     if not name.strip():
         raise ValidationFailed(_("This field is required."), code="required", field="name")
@@ -172,7 +204,15 @@ def create_zone(
         if area is not None and area <= 0:
             raise ValidationFailed(_("An area must be positive."), code="invalid_area", field=label)
     resolved = _resolve_members(members, established)
-    if not metro_office and not any(m.path.startswith(p) for m, *_rest in resolved for p in office_paths):
+    if outside_metro := _outside(resolved, _metro_territory(metro)):
+        raise ValidationFailed(
+            _("These members lie outside the metropolitan area: %(codes)s")
+            % {"codes": ", ".join(outside_metro)},
+            code="member_outside_metro",
+            field="members",
+        )
+    beyond = [] if metro_office else _outside(resolved, territory)
+    if not metro_office and len(beyond) == len(resolved):
         raise ForbiddenError(
             _("A zone you define must share at least one member with a zone your office runs."),
             field="members",
@@ -197,6 +237,8 @@ def create_zone(
         description=description,
         parent=parent,
         sources=sources or [],
+        status=ZoneStatus.PROPOSED if beyond else ZoneStatus.ACTIVE,
+        proposed_by=actor if beyond else None,
     )
     zone.full_clean()
     zone.save()
@@ -204,17 +246,70 @@ def create_zone(
         ZoneMember.objects.create(
             zone=zone, jurisdiction=member, party=party, side=side, role=role, since=established
         )
-    audit(actor, "zone.create", zone, {"members": [m.code for m, *_ in resolved]}, zone_id=zone.pk)
-    if not metro_office:
-        RoleGrant.objects.create(user=actor, role=Role.OFFICE, zone=zone, granted_by=actor)
-        audit(
-            actor,
-            "grant.create",
-            zone,
-            {"role": Role.OFFICE, "user": actor.username, "reason": "founding office"},
-            zone_id=zone.pk,
-        )
+    data: dict[str, Any] = {"members": [m.code for m, *_ in resolved]}
+    if beyond:
+        audit(actor, "zone.propose", zone, {**data, "beyond_territory": beyond})
+    else:
+        audit(actor, "zone.create", zone, data)
+        if not metro_office:
+            # Inside the actor's own territory: the grant reaches nothing the actor does not already run.
+            _grant_founding_office(granted_by=actor, user=actor, zone=zone)
     forget_scope(actor)
+    return zone
+
+
+def _grant_founding_office(*, granted_by: Any, user: Any, zone: AdjacentZone) -> RoleGrant:
+    grant = RoleGrant.objects.create(user=user, role=Role.OFFICE, zone=zone, granted_by=granted_by)
+    audit(
+        granted_by,
+        "grant.create",
+        grant,
+        {"role": Role.OFFICE, "user": user.username, "reason": "founding office"},
+    )
+    forget_scope(user)
+    return grant
+
+
+def _proposal_for_decision(actor: Any, zone: AdjacentZone, action: str) -> AdjacentZone:
+    require(actor, action, zone)
+    zone = AdjacentZone.objects.select_for_update().get(pk=zone.pk)
+    if zone.status != ZoneStatus.PROPOSED:
+        raise ConflictError(
+            _("This zone is not a proposal awaiting a decision."), code="invalid_transition", field="status"
+        )
+    return zone
+
+
+@transaction.atomic
+def approve_zone(*, actor: Any, zone: AdjacentZone, note: str = "") -> AdjacentZone:
+    """The metropolitan-area office approves a proposed zone: it becomes active and its proposer becomes its
+    office, granted by the approver (whose scope already contains the zone's territory)."""
+    zone = _proposal_for_decision(actor, zone, "approve")
+    AdjacentZone.objects.filter(pk=zone.pk).update(
+        status=ZoneStatus.ACTIVE, decision_note=note.strip(), version=F("version") + 1
+    )
+    zone.refresh_from_db()
+    zone.save(update_fields=["updated_at"])  # a history row for the decision
+    audit(actor, "zone.approve", zone, {"note": note.strip()})
+    proposer = zone.proposed_by
+    if proposer is not None and proposer.is_active:
+        _grant_founding_office(granted_by=actor, user=proposer, zone=zone)
+    forget_scope(actor)
+    return zone
+
+
+@transaction.atomic
+def reject_zone(*, actor: Any, zone: AdjacentZone, note: str) -> AdjacentZone:
+    """The metropolitan-area office refuses a proposed zone, saying why; the proposer sees the reason."""
+    if not note.strip():
+        raise ValidationFailed(_("Give the reason for the refusal."), code="required", field="note")
+    zone = _proposal_for_decision(actor, zone, "reject")
+    AdjacentZone.objects.filter(pk=zone.pk).update(
+        status=ZoneStatus.REJECTED, decision_note=note.strip(), version=F("version") + 1
+    )
+    zone.refresh_from_db()
+    zone.save(update_fields=["updated_at"])
+    audit(actor, "zone.reject", zone, {"note": note.strip()})
     return zone
 
 
@@ -226,5 +321,5 @@ def update_zone(
     zone = AdjacentZone.objects.select_for_update().get(pk=zone.pk)
     diff = apply_changes(zone, changes, expected_version, ZONE_EDITABLE_FIELDS)
     if diff:
-        audit(actor, "zone.update", zone, {"changes": diff}, zone_id=zone.pk)
+        audit(actor, "zone.update", zone, {"changes": diff})
     return zone
