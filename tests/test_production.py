@@ -1,4 +1,4 @@
-"""Production serving: the README's steps give a working site.
+"""Production serving: the README's steps give a working site, and its error pages are ours.
 
 Given the production settings (tongcheng.settings.production) and the vendored static files, when
 `manage.py collectstatic --noinput` runs as the README says, then it succeeds, and pages rendered with the
@@ -7,6 +7,10 @@ and every static file they name, and every file those name in turn (source maps)
 hashed name with a far-future cache lifetime.
 
 collectstatic runs once per test session and worker (a few seconds) into a temporary STATIC_ROOT.
+
+Error pages (DEBUG off): a 403, a 404 and a 500 are our pages, in Chinese or English as the browser or the
+language cookie asks, with a link home; the 500 names the request id and shows no exception text, and it
+still renders when the static manifest is missing. Under /api/ a 500 is the API's JSON error shape.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
+from django.urls import path as url_path
+
+from tongcheng import urls as tongcheng_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "static" / "vendor"
@@ -146,11 +154,15 @@ def test_signed_in_pages_and_their_static_files_are_served(production_static, cl
 
 
 @pytest.mark.django_db
-def test_unknown_static_file_is_404_not_an_error(production_static):
+def test_unknown_static_file_is_our_404_page(production_static):
     """Given the manifest storage, when a static name that was never collected is asked for, then whitenoise
-    does not serve it and Django answers 404 (no 500)."""
+    does not serve it and the answer is our 404 page, itself styled through the manifest (no 500)."""
     client = Client()
-    assert fetch(client, "/static/vendor/bootstrap/no-such-file.js")[0] == 404
+    response = client.get("/static/vendor/bootstrap/no-such-file.js", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body
+    assert_static_served(client, body)
 
 
 def vendored_references() -> list[tuple[Path, str]]:
@@ -182,3 +194,133 @@ def test_vendored_files_name_only_shipped_files():
     assert not missing, f"vendored files name files that are not shipped: {missing}"
     for package in sorted(p for p in VENDOR.iterdir() if p.is_dir()):
         assert (package / "LICENSE").is_file(), f"{package.relative_to(ROOT)} has no LICENSE"
+
+
+# --- error pages ----------------------------------------------------------------------------------------------
+# This module is also the URL configuration of the error-page tests: the site's own routes, the site's
+# handler500, and two routes that fail the way a bug or a refusal would.
+
+
+def failing_view(request):
+    raise RuntimeError("secret detail of the failure")
+
+
+def refusing_view(request):
+    raise PermissionDenied("secret reason")
+
+
+urlpatterns = [
+    url_path("test-only/fail/", failing_view),
+    url_path("test-only/refuse/", refusing_view),
+    url_path("api/v1/test-only/fail", failing_view),
+    *tongcheng_urls.urlpatterns,
+]
+# The site's handler (Django's default when the site names none).
+handler500 = getattr(tongcheng_urls, "handler500", "django.views.defaults.server_error")
+
+DJANGO_DEFAULT_TEXTS = (
+    "The requested resource was not found on this server",
+    "<h1>Server Error (500)</h1>",
+    "<h1>403 Forbidden</h1>",
+)
+SECRETS = ("secret detail", "secret reason", "Traceback", "RuntimeError")
+
+ENGLISH = {"Accept-Language": "en"}
+CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def error_client(language_cookie: str | None = None) -> Client:
+    client = Client(raise_request_exception=False)
+    if language_cookie:
+        client.cookies["tongcheng_language"] = language_cookie
+    return client
+
+
+def assert_our_error_page(response, status: int, *texts: str) -> str:
+    body = response.content.decode()
+    assert response.status_code == status
+    assert 'data-testid="error-page"' in body, body[:300]
+    for text in texts:
+        assert text in body, f"{text!r} not in the {status} page"
+    for text in DJANGO_DEFAULT_TEXTS + SECRETS:
+        assert text not in body, f"the {status} page shows {text!r}"
+    return body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("headers", "cookie", "language", "texts"),
+    [
+        ({}, None, "zh-hans", ("页面不存在", "返回首页")),
+        (ENGLISH, None, "en", ("Page not found", "Back to the home page")),
+        (CHINESE, "en", "en", ("Page not found",)),  # the language switch's cookie beats the browser
+    ],
+    ids=["default-chinese", "english-browser", "english-cookie"],
+)
+@override_settings(DEBUG=False)
+def test_404_page_is_ours(headers, cookie, language, texts):
+    """Given DEBUG off, when a page that does not exist is asked, then the 404 is our page in the visitor's
+    language, with a link home, not Django's default text."""
+    response = error_client(cookie).get("/no-such-page/", headers=headers)
+    body = assert_our_error_page(response, 404, *texts)
+    assert f'<html lang="{language}">' in body
+    assert 'href="/"' in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("headers", "cookie", "texts"),
+    [
+        (CHINESE, None, ("出错了", "系统内部出错，错误已记录。", "请凭以下编号报告")),
+        (
+            ENGLISH,
+            None,
+            ("Something went wrong", "The error has been logged.", "report it with this reference"),
+        ),
+        ({}, "en", ("Something went wrong",)),
+    ],
+    ids=["chinese-browser", "english-browser", "english-cookie"],
+)
+@override_settings(DEBUG=False, ROOT_URLCONF=__name__)
+def test_500_page_is_ours_and_names_the_request_id(headers, cookie, texts):
+    """Given DEBUG off, when a page fails with an unexpected error, then the 500 is our page in the visitor's
+    language with the request id (as sent in X-Request-Id) to report and a link home; no exception text."""
+    response = error_client(cookie).get("/test-only/fail/", headers=headers)
+    body = assert_our_error_page(response, 500, *texts)
+    assert f'<code data-testid="request-id">{response["X-Request-Id"]}</code>' in body
+    assert 'href="/"' in body
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False, ROOT_URLCONF=__name__)
+def test_403_page_is_ours():
+    """Given DEBUG off, when a view refuses an action, then the 403 is our page, without the reason's text."""
+    response = error_client().get("/test-only/refuse/", headers=ENGLISH)
+    assert_our_error_page(response, 403, "Not allowed", "Back to the home page")
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False, ROOT_URLCONF=__name__)
+def test_api_500_is_json_in_the_error_shape():
+    """Given DEBUG off, when an API route fails unexpectedly, then the answer is the API's JSON error shape
+    (code server_error), with the request id in X-Request-Id and no exception text."""
+    response = error_client().get("/api/v1/test-only/fail", headers=ENGLISH)
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": "server_error",
+        "message": "Something went wrong on our side. The error has been logged.",
+        "errors": [],
+    }
+    assert response["X-Request-Id"]
+
+
+@pytest.mark.django_db
+def test_500_page_renders_without_a_static_manifest(production_static_settings, tmp_path):
+    """Given the production static storage but no manifest (collectstatic not run, or failed), when a page
+    is asked, then the visitor gets our 500 page with the request id (unstyled), not a crash of the
+    error handling itself."""
+    with override_settings(**{**production_static_settings, "STATIC_ROOT": tmp_path}):
+        response = error_client().get("/login/", headers=ENGLISH)
+    body = assert_our_error_page(response, 500, "Something went wrong")
+    assert response["X-Request-Id"] in body
+    assert "<link" not in body
