@@ -4,8 +4,10 @@ Every error is JSON ``{"code", "message", "field"?, "errors"?}`` with a stable c
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -17,6 +19,7 @@ from .core.api import router as core_router
 from .core.api_tools import router as tools_router
 from .core.services.accounts import user_for_token
 from .core.services.base import ServiceError
+from .errors import DATABASE_UNAVAILABLE_MESSAGE
 
 
 def _signed_in(request: HttpRequest, user):
@@ -117,6 +120,17 @@ def model_validation_error(request: HttpRequest, exc: DjangoValidationError):
 def data_error(request: HttpRequest, exc: DataError):
     """The database refused a value the schema let through (e.g. a NUL character inside JSON text)."""
     return _error(request, 422, "invalid_value", _("A value cannot be stored as given."))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request: HttpRequest, exc: Exception):
+    """The database does not answer (down, restarting, unreachable): 503, so that clients retry. The cause
+    goes to the log for the operators, never to the caller."""
+    logging.getLogger(__name__).error(
+        "Database unavailable: %s %s", request.method, request.path, exc_info=exc
+    )
+    return _error(request, 503, "database_unavailable", str(DATABASE_UNAVAILABLE_MESSAGE))
 
 
 @api.exception_handler(AuthenticationError)

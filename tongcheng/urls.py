@@ -8,3 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("tongcheng.core.urls")),
 ]
+
+# Pages and JSON that work without the database or the static manifest; a database that does not answer
+# is a 503 there. 403 and 404 are Django's own handlers rendering our 403.html and 404.html.
+handler500 = "tongcheng.errors.server_error"

@@ -565,6 +565,15 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the load balancer: says only whether the database answers (no counts: nothing leaks)."""
-    Jurisdiction.objects.exists()
+    """Liveness for the load balancer: says only whether the database answers (no counts: nothing leaks).
+    503 when it does not, so the balancer takes this server out of rotation; the cause stays in the logs."""
+    import logging
+
+    from django.db import InterfaceError, OperationalError
+
+    try:
+        Jurisdiction.objects.exists()
+    except (OperationalError, InterfaceError):
+        logging.getLogger(__name__).exception("Health check: the database does not answer")
+        return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})

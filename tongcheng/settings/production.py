@@ -27,3 +27,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False
+# Strict, on purpose: a {% static %} name missing from the manifest is a broken deployment (collectstatic not
+# run or failed). Non-strict would not save such a page anyway (Django then hashes the file on every request
+# and still raises if it is not in STATIC_ROOT), or it would serve pages whose scripts 404. Strict fails loudly;
+# tests/test_production.py collects and renders pages with this storage so that it fails in CI first, and the
+# error pages (tongcheng/errors.py) do not depend on the manifest.
+WHITENOISE_MANIFEST_STRICT = True
