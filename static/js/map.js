@@ -1,8 +1,27 @@
 /* Zone and metropolitan maps: district polygons from /geo.json, members highlighted, towns as points.
-   Region names in the GeoJSON are today's codes; labels come from the records. */
+   Region names in the GeoJSON are today's codes; labels come from the records.
+
+   Every map box is started from its data-* attributes (no inline script, so the Content-Security-Policy
+   can forbid inline scripts): data-map-payload names the json_script element holding the payload,
+   data-geo-url the boundaries to fetch, data-unavailable the (translated) text shown if they fail.
+
+   Record text (zone, district, town names) is typed by officials of other governments. ECharts inserts a
+   tooltip formatter's string as HTML, so the tooltips here are built as DOM nodes holding text nodes: a
+   name is always shown as the characters it contains and never parsed as markup. Labels drawn on the
+   canvas are text already and are left unescaped (escaping them would show "&lt;" to the user). */
 (function () {
   "use strict";
   var palette = ["#0b4f8a", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490"];
+
+  /* A tooltip body: one line per piece of text, separated by <br> elements, never parsed as HTML. */
+  function textLines(lines) {
+    var box = document.createElement("div");
+    lines.forEach(function (line, index) {
+      if (index > 0) { box.appendChild(document.createElement("br")); }
+      box.appendChild(document.createTextNode(String(line)));
+    });
+    return box;
+  }
 
   function render(elementId, dataId) {
     var el = document.getElementById(elementId);
@@ -23,19 +42,27 @@
           return {name: r.name, itemStyle: {areaColor: palette[zones.indexOf(r.zones[0]) % palette.length]}};
         });
         var chart = echarts.init(el, null, {renderer: "canvas"});
-        var zoneOf = {};
-        payload.regions.forEach(function (r) { zoneOf[r.name] = r.zones.join("<br>"); });
+        var zonesOf = {};
+        payload.regions.forEach(function (r) { zonesOf[r.name] = r.zones; });
+        var canvasName = function (p) { return labels[p.name] || p.name; };
+        // A marker (town, zone): its name, then its zone. A district: its name, then every zone it belongs to.
+        var tooltipOf = function (p) {
+          if (p.seriesType === "scatter") {
+            return textLines(p.data && p.data.zone ? [p.name, p.data.zone] : [p.name]);
+          }
+          return textLines([labels[p.name] || p.name].concat(zonesOf[p.name] || []));
+        };
         chart.setOption({
           aria: {enabled: true},
-          tooltip: {trigger: "item", formatter: function (p) {
-            if (p.seriesType === "scatter") { return p.name + (p.data.zone ? "<br>" + p.data.zone : ""); }
-            var label = labels[p.name] || p.name;
-            return zoneOf[p.name] ? label + "<br>" + zoneOf[p.name] : label;
-          }},
-          geo: {map: mapName, roam: true, tooltip: {show: true},
+          // Confined to the box: an unconfined tooltip shown at a fixed position gets an arrow made of an
+          // inline style attribute, which the CSP refuses.
+          tooltip: {trigger: "item", confine: true, formatter: tooltipOf},
+          // The geo component's tooltip options take precedence for its districts and for the series drawn
+          // on it, so it carries the same formatter.
+          geo: {map: mapName, roam: true, tooltip: {show: true, formatter: tooltipOf},
                 itemStyle: {areaColor: "#eef2f6", borderColor: "#6b7280"},
                 label: {show: false},
-                emphasis: {label: {show: true, formatter: function (p) { return labels[p.name] || p.name; }}},
+                emphasis: {label: {show: true, formatter: canvasName}},
                 regions: data},
           series: [
             {type: "scatter", coordinateSystem: "geo", symbolSize: 12, itemStyle: {color: "#f0a500", borderColor: "#111"},
@@ -50,7 +77,21 @@
         el.dataset.highlighted = String(data.length);
         window.addEventListener("resize", function () { chart.resize(); });
       })
-      .catch(function () { el.textContent = el.getAttribute("aria-label") + " — unavailable"; });
+      .catch(function () { el.textContent = el.dataset.unavailable || ""; });
   }
+
+  function renderAll() {
+    document.querySelectorAll("[data-map-payload]").forEach(function (el) {
+      if (el.dataset.started) { return; }  // the partial may be included (and this file loaded) twice
+      el.dataset.started = "true";
+      render(el.id, el.dataset.mapPayload);
+    });
+  }
+
   window.TongchengMap = {render: render};
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", renderAll);
+  } else {
+    renderAll();
+  }
 })();

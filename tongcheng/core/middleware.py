@@ -85,3 +85,28 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Sends ``Permissions-Policy`` from ``settings.PERMISSIONS_POLICY`` ({feature: [allowed origins]}):
+    the platform needs no camera, microphone, location, payment or device access, so a script that got
+    into a page anyway (or a framed page of ours) cannot ask the browser for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        policy = getattr(settings, "PERMISSIONS_POLICY", {}) or {}
+        self.header = ", ".join(
+            f"{feature}=({' '.join(_allowlist_item(origin) for origin in origins)})"
+            for feature, origins in policy.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.header
+        return response
+
+
+def _allowlist_item(origin: str) -> str:
+    # Structured-header syntax: the keywords stay bare, origins are quoted strings.
+    return origin if origin in {"self", "*"} else f'"{origin}"'

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,12 +41,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "ninja",
+    "csp",
     "tongcheng.core",
     "tongcheng.cooperation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tongcheng.core.middleware.PermissionsPolicyMiddleware",
     "tongcheng.core.middleware.RequestIdMiddleware",
     # Before the session middleware, which would look the (NUL-bearing) session key up in the database.
     "tongcheng.core.middleware.RejectNulMiddleware",
@@ -153,6 +157,56 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
+
+# --- Content-Security-Policy (django-csp) and Permissions-Policy -------------------------------------------
+# Scripts come only from our own origin: no 'unsafe-inline' and no 'unsafe-eval' for scripts, ever, so that
+# markup smuggled into a page as record text cannot run. Pages start their scripts from data-* attributes
+# and json_script data; a template that truly needs an inline script writes nonce="{{ request.csp_nonce }}"
+# on it, and only then does the header carry that request's nonce.
+# Styles: ECharts, Bootstrap, htmx (its indicator <style> is off in base.html), Swagger UI and the admin set
+# styles through the CSSOM (element.style), which CSP does not govern, so stylesheets and <style> come from
+# our origin only. The one style attribute in markup is django-simple-history's admin history paginator
+# (style="border-top: 0"), allowed by its hash (tests/core/test_security_headers.py re-checks it). Style
+# attributes cannot run script; if a page ever needs many (e.g. ECharts' default tooltip markers),
+# style-src-attr 'unsafe-inline' is an acceptable relaxation for styles -- never for scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-hashes'", "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,
