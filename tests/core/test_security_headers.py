@@ -59,7 +59,8 @@ PAGES: list[tuple[str | None, str, int]] = [
 ]
 # Pages reached by POST, and URLs that answer something other than a page.
 POSTED_PAGES = {"person_unmask"}
-NOT_PAGES = {"geojson", "healthz", "logout", "set_language"}
+# Endpoints that answer with data or a redirect, never an HTML page of their own.
+NOT_PAGES = {"geojson", "healthz", "logout", "set_language", "zone_decide"}
 
 
 def _production_settings(monkeypatch) -> dict:
