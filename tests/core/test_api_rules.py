@@ -193,11 +193,6 @@ def test_a_zone_is_defined_without_an_end_date(client_for):
     assert "ended" not in ZoneForm.base_fields
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the model's clean() to refuse ended < established (coordinator's model change); "
-    "remove this marker when it lands",
-)
 def test_an_end_date_before_the_stored_start_date_is_refused(client_for):
     """Given a zone with its stored start date, when a PATCH sends only an end date the day before it, then
     422 names "ended" — the service compares it with the stored start date — and nothing changes."""
@@ -209,11 +204,6 @@ def test_an_end_date_before_the_stored_start_date_is_refused(client_for):
     assert AdjacentZone.objects.get(code=ZONE).version == zone.version
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the model's clean() to refuse ended < established (coordinator's model change); "
-    "remove this marker when it lands",
-)
 def test_a_model_form_refuses_an_end_date_before_the_start_date():
     """Given the zone model behind the admin's form, when ended is before established, then the form is
     invalid with the error on ended (the same rule as the API's, limits.check_zone_period)."""

@@ -130,9 +130,8 @@ class ZoneDecisionForm(BootstrapMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
     )
-    note = forms.CharField(
+    note = RuledCharField(
         label=_("Note (required to reject)"),
-        required=False,
-        max_length=5000,
+        rule=TextRule(limits.ZONE_DECISION_NOTE_MAX, multiline=True, blank=True),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -134,8 +134,10 @@ class ZoneOut(Schema):
     members: list[ZoneMemberOut]
 
 
-class ZoneDecisionIn(Schema):
-    note: str = Field("", max_length=5000, description="Why; required to reject")
+class ZoneDecisionIn(StrictSchema):
+    note: Text(limits.ZONE_DECISION_NOTE_MAX, multiline=True, blank=True) = Field(
+        "", description="Why; required to reject"
+    )
 
 
 class ZoneFilter(FilterSchema):
