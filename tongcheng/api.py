@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.security import APIKeyHeader, HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+from ninja.utils import check_csrf
 
 from .core.api import router as core_router
 from .core.api_tools import router as tools_router
@@ -22,11 +24,23 @@ from .core.services.base import ServiceError
 from .errors import DATABASE_UNAVAILABLE_MESSAGE
 
 
-def _signed_in(request: HttpRequest, user):
+class InvalidToken(AuthenticationError):
+    """A token was sent but is unknown, revoked or expired."""
+
+
+class CsrfFailed(Exception):
+    """A signed-in browser session sent a write without its CSRF token."""
+
+
+def _signed_in(request: HttpRequest, key: str):
+    user = user_for_token(key)
+    if user is None:
+        # A presented credential that does not work is refused outright (401), never passed on to the
+        # session behind it: the caller meant this token and must learn that it is no longer valid.
+        raise InvalidToken()
     # A token request has no session; making its user the request's user lets history and the
     # middleware attribute the change to them, exactly as for a signed-in page.
-    if user is not None:
-        request.user = user
+    request.user = user
     return user
 
 
@@ -34,14 +48,31 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer tc_…`` with a personal token (see /api/v1/me/tokens)."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        return _signed_in(request, user_for_token(token))
+        return _signed_in(request, token)
 
 
 class TokenHeaderAuth(APIKeyHeader):
     param_name = "X-API-Token"
 
     def authenticate(self, request: HttpRequest, key: str | None):
-        return _signed_in(request, user_for_token(key)) if key else None
+        return _signed_in(request, key) if key else None
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser's session. Ninja's own session auth checks CSRF before it looks at the session, so a
+    caller with no credentials at all got 403 "CSRF check Failed"; here only a signed-in session is
+    held to the CSRF check (403 csrf_failed), and no session means 401 like every other missing
+    credential."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise CsrfFailed()
+        return request.user
 
 
 api = NinjaAPI(
@@ -50,7 +81,7 @@ api = NinjaAPI(
     description="Tongcheng (同城) — adjacent-zone integration platform. All lists are paginated "
     "(limit/offset) and scoped to the caller; a record you may not see is a 404.",
     urls_namespace="api",
-    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    auth=[TokenAuth(), TokenHeaderAuth(), SessionAuth()],
     docs_url="/docs",
 )
 
@@ -84,16 +115,22 @@ def _field_of(loc: list) -> str:
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError):
-    errors = [
-        {
-            "field": _field_of(list(e.get("loc", []))),
-            "code": e.get("type", "invalid"),
-            "message": e.get("msg", ""),
-        }
-        for e in exc.errors
-    ]
+    errors = [_validation_item(e) for e in exc.errors]
     first = errors[0] if errors else {"field": None, "message": _("Invalid input.")}
     return _error(request, 422, "validation_failed", first["message"], first["field"], errors)
+
+
+def _validation_item(error: dict) -> dict:
+    # The shared rules of core/limits.py arrive with their own code as the type and their translated
+    # message (core/schemas.py shared_rule), the same words the page's form shows.
+    field = _field_of(list(error.get("loc", [])))
+    if error.get("type") == "extra_forbidden":
+        # Input schemas forbid unknown keys, so a misspelt field is refused instead of silently dropped.
+        code = "unknown_field"
+        message = _("%(field)s is not a field of this request; check its spelling.") % {"field": field}
+    else:
+        code, message = error.get("type", "invalid"), error.get("msg", "")
+    return {"field": field, "code": code, "message": message}
 
 
 @api.exception_handler(DjangoValidationError)
@@ -135,7 +172,23 @@ def database_unavailable(request: HttpRequest, exc: Exception):
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError):
-    return _error(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
+    """No credentials, or a token that is unknown, revoked or expired: 401 with a Bearer challenge."""
+    response = _error(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
+    challenge = 'Bearer realm="api"'
+    if isinstance(exc, InvalidToken):
+        challenge += ', error="invalid_token"'
+    response["WWW-Authenticate"] = challenge
+    return response
+
+
+@api.exception_handler(CsrfFailed)
+def csrf_failed(request: HttpRequest, exc: CsrfFailed):
+    return _error(
+        request,
+        403,
+        "csrf_failed",
+        _("The request lacks the page's security token (CSRF); reload the page and try again."),
+    )
 
 
 @api.exception_handler(Http404)

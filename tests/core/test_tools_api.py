@@ -43,6 +43,67 @@ def test_an_absurd_span_is_refused_with_the_field_named(client_for):
     assert response.status_code == 422 and response.json()["field"] == "n"
 
 
+OUTSIDE = "is outside the years the working-day calendar covers"
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "field"),
+    [
+        ("add", {"start": "0001-01-01T00:00:00", "n": 5}, "start"),
+        ("add", {"start": "9999-12-31T00:00:00", "n": 5}, "start"),
+        ("add", {"start": "9999-12-31T23:00:00-10:00", "n": 1}, "start"),  # Beijing time is year 10000
+        ("add", {"start": "0001-01-01T00:00:00+14:00", "n": 1}, "start"),  # UTC would be year 0
+        ("add", {"start": "2099-12-31T23:00:00-05:00", "n": 0}, "start"),  # 2100-01-01 in Beijing
+        ("add", {"start": "2003-12-31T10:00:00", "n": 1}, "start"),
+        ("add", {"start": "2099-12-20T00:00:00", "n": 3650}, "n"),  # counting runs past 2099
+        ("add", {"start": "2004-01-05T00:00:00", "n": -10}, "n"),  # … or back before 2004
+        ("add", {"start": "2026-01-01T00:00:00", "n": 10**30}, "n"),
+        ("add", {"start": "2026-01-01T00:00:00", "n": -3651}, "n"),
+        ("between", {"start": "0001-01-01", "end": "9999-12-31"}, "start"),
+        ("between", {"start": "9999-01-01", "end": "9999-12-31"}, "start"),
+        ("between", {"start": "2020-01-01", "end": "9999-12-31"}, "end"),
+        ("between", {"start": "2020-01-01", "end": "2100-01-01"}, "end"),
+    ],
+)
+def test_extreme_dates_and_counts_are_a_422_naming_the_field(client_for, url, params, field):
+    """Given officer_pukou, when working days are added or counted from year 1, year 9999, just outside
+    2004–2099 or by an absurd n, then 422 names the field at fault (each was a 500 before) and, for a date,
+    says it is outside the calendar's years."""
+    client = client_for("officer_pukou")
+    client.raise_request_exception = False
+    response = client.get(f"/api/v1/tools/workdays/{url}", params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["field"] == field
+    assert body["code"] in {"outside_calendar", "out_of_range"}
+    if body["code"] == "outside_calendar":
+        assert "2004" in body["message"] and "2099" in body["message"]
+
+
+def test_the_edges_of_the_calendar_still_answer(client_for):
+    """Given officer_pukou, when working days are counted across all of 2004–2099 and added at both ends,
+    then the answers are 200 (the bounds refuse only what lies outside)."""
+    client = client_for("officer_pukou")
+    between = client.get("/api/v1/tools/workdays/between", {"start": "2004-01-01", "end": "2099-12-31"})
+    assert between.status_code == 200 and between.json()["workdays"] > 20000
+    last = client.get("/api/v1/tools/workdays/add", {"start": "2099-12-30T09:00:00", "n": 1})
+    assert last.json()["result"] == "2099-12-31T09:00:00"  # a Thursday
+    first = client.get("/api/v1/tools/workdays/add", {"start": "2004-01-05T09:00:00", "n": -1})
+    assert first.json()["result"] == "2004-01-02T09:00:00"
+
+
+def test_an_override_extends_the_calendar_backwards(client_for):
+    """Given an override for 2003-12-31 (a year before the package's data), when that day is used, then it
+    is inside the calendar: the override table extends the years it covers."""
+    from tongcheng.core.models import WorkdayOverride
+
+    WorkdayOverride.objects.create(day="2003-12-31", is_workday=True, note="test")
+    response = client_for("officer_pukou").get(
+        "/api/v1/tools/workdays/add", {"start": "2003-12-31T10:00:00", "n": 1}
+    )
+    assert response.status_code == 200, response.content
+
+
 @pytest.mark.parametrize(
     ("value", "at", "valid"),
     [
@@ -78,3 +139,20 @@ def test_an_id_number_is_echoed_masked_even_when_valid(client_for):
 
 def test_tools_need_authentication(client_for):
     assert client_for(None).get("/api/v1/tools/check/uscc", {"value": "x"}).status_code == 401
+
+
+def test_the_calendar_functions_refuse_dates_outside_with_a_value_error():
+    """Given the working-day functions themselves (no API), when given year 9999 or counting past 2099, then
+    they raise OutsideCalendar (a ValueError naming the date), never OverflowError."""
+    import datetime as dt
+
+    from tongcheng.core.workdays import OutsideCalendar, add_workdays, workdays_between
+
+    with pytest.raises(OutsideCalendar) as info:
+        add_workdays(dt.date(9999, 12, 31), 1)
+    assert info.value.day == dt.date(9999, 12, 31) and isinstance(info.value, ValueError)
+    with pytest.raises(OutsideCalendar) as info:
+        add_workdays(dt.date(2099, 12, 31), 1)
+    assert info.value.day == dt.date(2100, 1, 1)
+    with pytest.raises(OutsideCalendar):
+        workdays_between(dt.date(1, 1, 1), dt.date(2025, 1, 1))

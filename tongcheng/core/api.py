@@ -154,16 +154,24 @@ def me(request: HttpRequest):
 
 @router.get("/me/tokens", response=list[TokenOut], summary="Your API tokens")
 def list_tokens(request: HttpRequest):
+    """Every token you made, with when it was created, last used (updated at most once a minute),
+    expires and was revoked. Keys are never shown again. A token may list its owner's tokens."""
     return ApiToken.objects.filter(user=request.auth)
 
 
 @router.post("/me/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Create an API token")
 def create_token(request: HttpRequest, payload: TokenIn):
-    token, key = accounts.create_api_token(actor=request.auth, name=payload.name)
+    """Only a signed-in session may create a token; a call authenticated by a token is refused with 403
+    ``session_required``. Every token expires (``expires_in_days``)."""
+    token, key = accounts.create_api_token(
+        actor=request.auth, name=payload.name, expires_in_days=payload.expires_in_days
+    )
     return Status(201, {**TokenOut.from_orm(token).dict(), "key": key})
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke an API token")
 def revoke_token(request: HttpRequest, token_id: int):
+    """A session revokes any of its user's tokens; a token may revoke only itself (403
+    ``session_required`` for another)."""
     accounts.revoke_api_token(actor=request.auth, token_id=token_id)
     return Status(204, None)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from . import workdays
+from .limits import WORKDAYS_N_MAX
 from .lookups import check_division_code_at
 from .schemas import ErrorOut
 from .services.base import NotFoundError, ValidationFailed
@@ -36,25 +37,54 @@ class CheckOut(Schema):
     message: str | None = None
 
 
-@router.get("/workdays/add", response=WorkdaysAddOut, summary="Add N working days to a moment")
+def _outside(exc: workdays.OutsideCalendar, field: str) -> ValidationFailed:
+    return ValidationFailed(
+        _("%(date)s is outside the years the working-day calendar covers (%(first)s–%(last)s).")
+        % {"date": exc.day.isoformat(), "first": exc.years.start, "last": exc.years.stop - 1},
+        field=field,
+        code="outside_calendar",
+    )
+
+
+@router.get(
+    "/workdays/add", response={200: WorkdaysAddOut, 422: ErrorOut}, summary="Add N working days to a moment"
+)
 def workdays_add(request: HttpRequest, start: dt.datetime, n: int):
-    """Statutory holidays and 调休 working weekends included; overrides from the database apply."""
-    if abs(n) > 3650:
-        raise ValidationFailed(_("n must be between -3650 and 3650."), field="n", code="out_of_range")
-    result = workdays.add_workdays(start, n, workdays.db_overrides())
+    """Statutory holidays and 调休 working weekends included; overrides from the database apply.
+    ``start`` and the result must fall in the years the calendar covers (422 ``outside_calendar``)."""
+    if abs(n) > WORKDAYS_N_MAX:
+        raise ValidationFailed(
+            _("n must be between %(min)s and %(max)s.") % {"min": -WORKDAYS_N_MAX, "max": WORKDAYS_N_MAX},
+            field="n",
+            code="out_of_range",
+        )
+    overrides = workdays.db_overrides()
+    try:
+        workdays.check_in_calendar(start, overrides)
+    except workdays.OutsideCalendar as exc:
+        raise _outside(exc, "start") from exc
+    try:
+        result = workdays.add_workdays(start, n, overrides)
+    except workdays.OutsideCalendar as exc:  # counting from a good start ran past the calendar's end
+        raise _outside(exc, "n") from exc
     return WorkdaysAddOut(start=start, workdays=n, result=result)
 
 
-@router.get("/workdays/between", response=WorkdaysBetweenOut, summary="Count working days between two dates")
+@router.get(
+    "/workdays/between",
+    response={200: WorkdaysBetweenOut, 422: ErrorOut},
+    summary="Count working days between two dates",
+)
 def workdays_count(request: HttpRequest, start: dt.date, end: dt.date):
-    """Working days after ``start`` up to and including ``end`` (negative when end comes first)."""
-    if abs((end - start).days) > 36600:
-        raise ValidationFailed(
-            _("The dates are more than 100 years apart."), field="end", code="out_of_range"
-        )
-    return WorkdaysBetweenOut(
-        start=start, end=end, workdays=workdays.workdays_between(start, end, workdays.db_overrides())
-    )
+    """Working days after ``start`` up to and including ``end`` (negative when end comes first). Both
+    dates must fall in the years the calendar covers (422 ``outside_calendar``)."""
+    overrides = workdays.db_overrides()
+    for field, day in (("start", start), ("end", end)):
+        try:
+            workdays.check_in_calendar(day, overrides)
+        except workdays.OutsideCalendar as exc:
+            raise _outside(exc, field) from exc
+    return WorkdaysBetweenOut(start=start, end=end, workdays=workdays.workdays_between(start, end, overrides))
 
 
 CHECKS = {

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
+from . import limits
+from .limits import TextRule
 from .models import MemberRole, ZoneKind
 
 
@@ -23,22 +27,50 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
+class RuledCharField(forms.CharField):
+    """A text field checked by the same limits.TextRule as its API schema field, so the page and the API
+    refuse the same input with the same message. Django's own length and NUL checks are left out: the
+    rule covers both, and two messages for one fault would only confuse."""
+
+    def __init__(self, *, rule: TextRule, **kwargs):
+        self.rule = rule
+        kwargs.setdefault("required", not rule.blank)
+        super().__init__(max_length=rule.maximum, **kwargs)
+        self.validators = [
+            v
+            for v in self.validators
+            if not isinstance(v, (MaxLengthValidator, ProhibitNullCharactersValidator))
+        ]
+        self.validators.append(rule)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        # The rule counts a line break once; a browser posts a textarea's breaks as CRLF.
+        return self.rule.normalise(value) if value else value
+
+
 class ZoneForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    name_en = forms.CharField(label=_("English name"), max_length=150, required=False)
+    name = RuledCharField(label=_("Name"), rule=TextRule(limits.ZONE_NAME_MAX))
+    name_en = RuledCharField(label=_("English name"), rule=TextRule(limits.ZONE_NAME_EN_MAX, blank=True))
     code = forms.SlugField(
         label=_("Code"),
-        max_length=60,
+        max_length=limits.ZONE_CODE_MAX,
         required=False,
         help_text=_("Lower-case letters, digits and hyphens; derived from the English name when left empty."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=ZoneKind.choices)
     established = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
     planning_area_km2 = forms.DecimalField(
-        label=_("Planning area (km²)"), max_digits=10, decimal_places=2, min_value=0.01, required=False
+        label=_("Planning area (km²)"),
+        max_digits=limits.AREA_MAX_DIGITS,
+        decimal_places=limits.AREA_DECIMAL_PLACES,
+        min_value=0.01,
+        required=False,
     )
-    description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    description = RuledCharField(
+        label=_("Description"),
+        rule=TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -48,13 +80,22 @@ class MemberForm(BootstrapMixin, forms.Form):
         regex=r"^\d{6}(\d{3})?$",
         error_messages={"invalid": _("Enter a 6-digit GB/T 2260 code or a 9-digit township code.")},
     )
-    side = forms.CharField(
-        label=_("Side"), max_length=40, required=False, help_text=_("Defaults to the member's province.")
+    side = RuledCharField(
+        label=_("Side"),
+        rule=TextRule(limits.MEMBER_SIDE_MAX, blank=True),
+        help_text=_("Defaults to the member's province."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.PARTNER)
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=3, min_num=2, validate_min=True, max_num=20)
+MemberFormSet = forms.formset_factory(
+    MemberForm,
+    extra=3,
+    min_num=limits.ZONE_MEMBERS_MIN,
+    validate_min=True,
+    max_num=limits.ZONE_MEMBERS_MAX,
+    validate_max=True,
+)
 
 
 class ImportForm(BootstrapMixin, forms.Form):
@@ -68,17 +109,29 @@ class UnmaskForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
+def _expiry_choices() -> list[tuple[int, str]]:
+    return [
+        (days, ngettext_lazy("%(days)s day", "%(days)s days", days) % {"days": days})
+        for days in limits.TOKEN_EXPIRY_CHOICES_DAYS
+    ]
+
+
 class TokenForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=80)
+    name = RuledCharField(label=_("Token name"), rule=TextRule(limits.TOKEN_NAME_MAX))
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires after"),
+        choices=_expiry_choices,
+        coerce=int,
+        initial=limits.TOKEN_EXPIRY_DAYS_DEFAULT,
+    )
 
 
 class ZoneDecisionForm(BootstrapMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
     )
-    note = forms.CharField(
+    note = RuledCharField(
         label=_("Note (required to reject)"),
-        required=False,
-        max_length=5000,
+        rule=TextRule(limits.ZONE_DECISION_NOTE_MAX, multiline=True, blank=True),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -7,8 +7,64 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
+from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
+from . import limits
+from .limits import TextRule
 from .models import MemberRole, OrganisationKind, ZoneKind
+from .validators import InvalidValue
+
+
+class StrictSchema(Schema):
+    """Base of every input schema: an unknown key is a 422 naming it (a misspelt field must never be
+    dropped silently), and text is stripped before the shared rules of limits.py check it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def as_pydantic_error(exc: InvalidValue) -> PydanticCustomError:
+    """A refusal by a rule of limits.py as a Pydantic error: its type is the rule's stable code and its
+    message the rule's translated text (the page's form shows the same one)."""
+    return PydanticCustomError(exc.code, str(exc))
+
+
+def shared_rule(rule):
+    """A rule of limits.py as a Pydantic after-validator."""
+
+    def check(value):
+        try:
+            return rule(value)
+        except InvalidValue as exc:
+            raise as_pydantic_error(exc) from exc
+
+    return check
+
+
+def Text(maximum: int, *, multiline: bool = False, blank: bool = False):  # noqa: N802 - reads as a type
+    """A text field checked by the same limits.TextRule as the page's form field, so both give one
+    message. The limit is also published in the OpenAPI document (maxLength)."""
+    extra = {"maxLength": maximum, **({} if blank else {"minLength": 1})}
+    return Annotated[
+        str,
+        Field(json_schema_extra=extra),
+        AfterValidator(shared_rule(TextRule(maximum, multiline=multiline, blank=blank))),
+    ]
+
+
+Version = Annotated[
+    int,
+    Field(
+        strict=True,  # a JSON number: true or "3" is a mistake, not version 1 or 3
+        ge=1,
+        le=limits.VERSION_MAX,
+        description="The version you read; a stale version is refused with 409",
+    ),
+]
+Area = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=limits.AREA_MAX_DIGITS, decimal_places=limits.AREA_DECIMAL_PLACES),
+]
 
 
 class ErrorItem(Schema):
@@ -78,8 +134,10 @@ class ZoneOut(Schema):
     members: list[ZoneMemberOut]
 
 
-class ZoneDecisionIn(Schema):
-    note: str = Field("", max_length=5000, description="Why; required to reject")
+class ZoneDecisionIn(StrictSchema):
+    note: Text(limits.ZONE_DECISION_NOTE_MAX, multiline=True, blank=True) = Field(
+        "", description="Why; required to reject"
+    )
 
 
 class ZoneFilter(FilterSchema):
@@ -89,37 +147,49 @@ class ZoneFilter(FilterSchema):
     kind: ZoneKind | None = None
 
 
-class MemberIn(Schema):
+class MemberIn(StrictSchema):
     code: str = Field(..., min_length=6, max_length=12, pattern=r"^\d{6}(\d{3})?$")
     party_code: str | None = Field(None, pattern=r"^\d{6}$")
-    side: str | None = Field(None, max_length=40)
+    side: Text(limits.MEMBER_SIDE_MAX, blank=True) | None = None  # empty or null: the province
     role: MemberRole = MemberRole.PARTNER
 
 
-class ZoneIn(Schema):
-    metro: str = "nanjing"
-    code: str = Field("", max_length=60, pattern=r"^[a-z0-9-]*$")
-    name: str = Field(..., min_length=1, max_length=100)
-    name_en: str = Field("", max_length=150)
+class ZoneIn(StrictSchema):
+    metro: Text(limits.METRO_CODE_MAX) = "nanjing"
+    code: str = Field("", max_length=limits.ZONE_CODE_MAX, pattern=r"^[a-z0-9-]*$")
+    name: Text(limits.ZONE_NAME_MAX)
+    name_en: Text(limits.ZONE_NAME_EN_MAX, blank=True) = ""
     kind: ZoneKind
     established: dt.date
-    planning_area_km2: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
-    start_area_km2: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
-    description: str = Field("", max_length=5000)
-    members: list[MemberIn] = Field(..., min_length=2, max_length=50)
+    planning_area_km2: Area | None = None
+    start_area_km2: Area | None = None
+    description: Text(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True) = ""
+    members: list[MemberIn] = Field(
+        ..., min_length=limits.ZONE_MEMBERS_MIN, max_length=limits.ZONE_MEMBERS_MAX
+    )
 
 
-class ZonePatch(Schema):
-    version: int = Field(..., ge=1, description="The version you read; a stale version is refused with 409")
+class ZonePatch(StrictSchema):
+    version: Version
     # Omit a field to keep it; null is accepted only where the field may be empty.
-    name: str = Field(None, min_length=1, max_length=100)
-    name_en: str = Field(None, max_length=150)
+    name: Text(limits.ZONE_NAME_MAX) = None
+    name_en: Text(limits.ZONE_NAME_EN_MAX, blank=True) = None
     kind: ZoneKind = None
     established: dt.date = None
     ended: dt.date | None = None
-    planning_area_km2: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
-    start_area_km2: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
-    description: str = Field(None, max_length=5000)
+    planning_area_km2: Area | None = None
+    start_area_km2: Area | None = None
+    description: Text(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True) = None
+
+    @field_validator("ended")
+    @classmethod
+    def _not_before_established(cls, ended: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # Only when both come in one PATCH; against the stored start date the service checks it.
+        try:
+            limits.check_zone_period(info.data.get("established"), ended)
+        except InvalidValue as exc:
+            raise as_pydantic_error(exc) from exc
+        return ended
 
 
 class OrganisationOut(Schema):
@@ -155,8 +225,17 @@ class MeOut(Schema):
     grants: list[GrantOut]
 
 
-class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=80)
+class TokenIn(StrictSchema):
+    name: Text(limits.TOKEN_NAME_MAX)
+    expires_in_days: int | None = Field(
+        None,
+        strict=True,
+        ge=limits.TOKEN_EXPIRY_DAYS_MIN,
+        le=limits.TOKEN_EXPIRY_DAYS_MAX,
+        description=f"The token stops working this many days from now "
+        f"({limits.TOKEN_EXPIRY_DAYS_MIN}–{limits.TOKEN_EXPIRY_DAYS_MAX}); omitted or null: "
+        f"settings.API_TOKEN_DEFAULT_DAYS (default {limits.TOKEN_EXPIRY_DAYS_DEFAULT}). Every token expires.",
+    )
 
 
 class TokenOut(Schema):
@@ -164,7 +243,8 @@ class TokenOut(Schema):
     name: str
     prefix: str
     created_at: dt.datetime
-    last_used_at: dt.datetime | None
+    last_used_at: dt.datetime | None = Field(..., description="Updated at most once a minute")
+    expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
 
 

@@ -555,12 +555,25 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _("No such token."))
             return redirect("tokens")
         if form.is_valid():
-            _token, new_key = accounts.create_api_token(actor=request.user, name=form.cleaned_data["name"])
-            form = TokenForm()
+            try:
+                _token, new_key = accounts.create_api_token(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    expires_in_days=form.cleaned_data["expires_in_days"],
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                form = TokenForm()
     return render(
         request,
         "core/tokens.html",
-        {"form": form, "new_key": new_key, "tokens": ApiToken.objects.filter(user=request.user)},
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": ApiToken.objects.filter(user=request.user),
+            "now": timezone.now(),
+        },
     )
 
 

@@ -19,6 +19,12 @@ Counting rules (the usual reading of "…之日起N个工作日内": the startin
 
 Aware datetimes are read in Asia/Shanghai (the calendar is Beijing's) and returned in that zone;
 naive datetimes and dates are taken as they are.
+
+Range (:func:`supported_years`): from the package's first year (or the earliest override, if earlier) to
+``limits.WORKDAYS_LAST_YEAR`` (or the latest override, if later). Before it the package knows no
+holidays, so a weekday count would be wrong; after it nothing is meant to be planned. A date outside,
+given or reached by counting, raises :class:`OutsideCalendar` (a ``ValueError`` naming the date) instead
+of a wrong answer or an overflow at year 9999.
 """
 
 from __future__ import annotations
@@ -32,12 +38,17 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from .limits import WORKDAYS_LAST_YEAR
+
 __all__ = [
+    "OutsideCalendar",
     "add_workdays",
+    "check_in_calendar",
     "covered_years",
     "db_overrides",
     "is_workday",
     "next_workday",
+    "supported_years",
     "workdays_between",
 ]
 
@@ -52,6 +63,38 @@ def covered_years() -> range:
     """The years ``chinesecalendar`` has official holiday data for (e.g. range(2004, 2027))."""
     years = [d.year for d in chinese_calendar.holidays]
     return range(min(years), max(years) + 1)
+
+
+def supported_years(overrides: Overrides | None = None) -> range:
+    """The years dates may fall in: the package's years and the override table's, and on to
+    ``WORKDAYS_LAST_YEAR`` (weekdays plus overrides after the package's last year)."""
+    years = [_as_date(d).year for d in (overrides or _NO_OVERRIDES)]
+    # Never the first or last year Python can represent: a time-zone shift or one more step of counting
+    # must stay representable, so that the answer is a clear refusal rather than an overflow.
+    first = max(min([covered_years().start, *years]), datetime.MINYEAR + 1)
+    last = min(max([WORKDAYS_LAST_YEAR, *years]), datetime.MAXYEAR - 1)
+    return range(first, last + 1)
+
+
+class OutsideCalendar(ValueError):
+    """A date the working-day calendar does not cover: ``day`` was given, or counting reached it."""
+
+    def __init__(self, day: datetime.date, years: range):
+        self.day = day
+        self.years = years
+        super().__init__(f"{day.isoformat()} is outside the years {years.start}–{years.stop - 1}")
+
+
+def check_in_calendar(moment: datetime.date, overrides: Overrides | None = None) -> datetime.date:
+    """The moment's calendar date (in Beijing), or OutsideCalendar. The moment's own year is checked
+    before it is converted to Beijing time, since the conversion itself overflows near years 1 and 9999."""
+    years = supported_years(overrides)
+    if moment.year not in years:
+        raise OutsideCalendar(moment.date() if isinstance(moment, datetime.datetime) else moment, years)
+    day = _as_date(moment)
+    if day.year not in years:
+        raise OutsideCalendar(day, years)
+    return day
 
 
 @lru_cache(maxsize=256)
@@ -98,11 +141,12 @@ def add_workdays(
     cutoff: datetime.time | None = None,
 ) -> Moment:
     """The moment moved to the n-th working day after its date, same time of day (see module doc)."""
+    overrides = overrides or _NO_OVERRIDES
+    day = check_in_calendar(moment, overrides)
     local = moment.astimezone(SHANGHAI) if _is_aware(moment) else moment
-    day = _as_date(local)
     if cutoff is not None and isinstance(local, datetime.datetime) and local.time() >= cutoff:
         day += datetime.timedelta(days=1)
-    target = _shift(day, n, overrides or _NO_OVERRIDES)
+    target = _shift(day, n, overrides)
     if isinstance(local, datetime.datetime):
         return local.replace(year=target.year, month=target.month, day=target.day)
     return target
@@ -119,7 +163,12 @@ def _shift(day: datetime.date, n: int, overrides: Overrides) -> datetime.date:
     else:
         step, remaining = (1 if n > 0 else -1), abs(n)
     one = datetime.timedelta(days=step)
+    years = supported_years(overrides)
+    last, first = datetime.date(years.stop - 1, 12, 31), datetime.date(years.start, 1, 1)
     while remaining:
+        # Checked before the step, which would itself overflow at the ends of Python's calendar.
+        if (step > 0 and day >= last) or (step < 0 and day <= first):
+            raise OutsideCalendar(day + one, years)
         day += one
         if is_workday(day, overrides):
             remaining -= 1
@@ -132,6 +181,8 @@ def workdays_between(
     overrides: Overrides | None = None,
 ) -> int:
     """Working days d with start's date < d ≤ end's date; negative if end is before start."""
+    check_in_calendar(start, overrides)
+    check_in_calendar(end, overrides)
     first, last = _as_date(start), _as_date(end)
     if last < first:
         return -workdays_between(end, start, overrides)
