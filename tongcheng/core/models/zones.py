@@ -7,14 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .. import limits
 from ..querysets import ScopedQuerySet
+from ..validators import InvalidValue
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction, MetroArea
 
 __all__ = ["AdjacentZone", "ZoneKind", "ZoneMember", "ZoneStatus", "MemberRole"]
-
-# The API and the forms cap a zone's description at this length too (one rule for every way in).
-ZONE_DESCRIPTION_MAX_LENGTH = 5000
 
 
 class ZoneKind(models.TextChoices):
@@ -64,7 +63,13 @@ class AdjacentZone(TrackedModel):
     start_area_km2 = models.DecimalField(
         _("start area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    description = models.TextField(_("description"), blank=True, max_length=ZONE_DESCRIPTION_MAX_LENGTH)
+    # The same TextRule as the API schemas and the forms: one limit and one message for every way in.
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=limits.ZONE_DESCRIPTION_MAX,
+        validators=[limits.TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True)],
+    )
     sources = models.JSONField(_("sources"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ZoneStatus.choices, default=ZoneStatus.ACTIVE, db_index=True
@@ -77,7 +82,12 @@ class AdjacentZone(TrackedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decision_note = models.TextField(_("decision note"), blank=True, max_length=ZONE_DESCRIPTION_MAX_LENGTH)
+    decision_note = models.TextField(
+        _("decision note"),
+        blank=True,
+        max_length=limits.ZONE_DECISION_NOTE_MAX,
+        validators=[limits.TextRule(limits.ZONE_DECISION_NOTE_MAX, multiline=True, blank=True)],
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -91,10 +101,10 @@ class AdjacentZone(TrackedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.ended is not None and self.established is not None and self.ended < self.established:
-            raise ValidationError(
-                {"ended": _("A zone cannot end before it is established.")}, code="ended_before_established"
-            )
+        try:
+            limits.check_zone_period(self.established, self.ended)
+        except InvalidValue as exc:
+            raise ValidationError({"ended": exc}) from exc
 
 
 class MemberRole(models.TextChoices):
