@@ -200,3 +200,26 @@ def test_the_unmasking_in_a_zoneless_organisation_is_on_the_auditors_page(client
     export = client_for("auditor_pn").get("/audit/?export=csv&action=person.unmask_id")
     assert "核对身份" in b"".join(export.streaming_content).decode("utf-8-sig")
     assert "核对身份".encode() not in client_for("auditor_jb").get("/audit/").content
+
+
+def test_a_batched_import_anchors_every_entry_like_a_single_edit():
+    """Given the batched update that an import runs, when it changes a zoneless organisation, then its entry
+    carries the same anchors as a single edit, so the auditor of the territory reads it."""
+    org = Organisation.objects.get(key="fin-pukou")
+    result = organisations.update_organisations(
+        actor=user("office_pn"),
+        updates=[
+            organisations.OrganisationUpdate(
+                organisation=org, changes={"name_en": "Pukou Finance (batch)"}, expected_version=org.version
+            )
+        ],
+    )
+    assert result.written and result.changed == 1
+    entry = AuditEntry.objects.filter(action="organisation.update", object_id=str(org.pk)).latest("id")
+    assert (entry.organisation_id, entry.jurisdiction_id, entry.zone_id) == (
+        org.pk,
+        org.jurisdiction_id,
+        None,
+    )
+    assert AuditEntry.objects.visible_to(user("auditor_pn")).filter(pk=entry.pk).exists()
+    assert not AuditEntry.objects.visible_to(user("auditor_jb")).filter(pk=entry.pk).exists()

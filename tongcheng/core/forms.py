@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import limits
 from .limits import TextRule
 from .models import MemberRole, ZoneKind
+from .uploads import too_large_message
 
 
 class BootstrapMixin:
@@ -103,6 +105,20 @@ class ImportForm(BootstrapMixin, forms.Form):
     apply_good_rows = forms.BooleanField(
         label=_("Apply the rows without errors even if others have errors"), required=False
     )
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        self.fields["file"].help_text = _("At most %(limit)s per file.") % {
+            "limit": filesizeformat(max_bytes)
+        }
+
+    def clean_file(self):
+        # The view has refused larger bodies already; this also holds for a file that came in whole.
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(too_large_message(self.max_bytes), code="too_large")
+        return upload
 
 
 class UnmaskForm(BootstrapMixin, forms.Form):

@@ -16,7 +16,18 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Column", "Filter", "ListSpec", "apply_list_params", "export_rows", "page_of", "render_list"]
+from tongcheng.textsafety import csv_row, write_xlsx_row
+
+__all__ = [
+    "Column",
+    "Filter",
+    "ListSpec",
+    "apply_list_params",
+    "boolean",
+    "export_rows",
+    "page_of",
+    "render_list",
+]
 
 
 @dataclass(frozen=True)
@@ -42,12 +53,26 @@ class Column:
         return self.display(obj) if self.display is not None else self.get(obj)
 
 
+def boolean(value: str) -> bool:
+    """The lookup value of a "True"/"False" choice (e.g. for an ``__isnull`` lookup)."""
+    return value == "True"
+
+
 @dataclass(frozen=True)
 class Filter:
     param: str
     label: Any
     lookup: str
+    # The values the page offers, with their labels; any other value is refused (a 400 naming it).
     choices: Callable[[Any], list[tuple[str, Any]]]
+    # Turns an offered value into the lookup's value; by default the text itself, and True/False for an
+    # ``__isnull`` lookup, whose choices are "True"/"False".
+    parse: Callable[[str], Any] | None = None
+
+    def lookup_value(self, value: str) -> Any:
+        if self.parse is not None:
+            return self.parse(value)
+        return boolean(value) if self.lookup.endswith("__isnull") else value
 
 
 @dataclass
@@ -66,11 +91,21 @@ class _Echo:
         return value
 
 
-def apply_list_params(qs: QuerySet, spec: ListSpec, params: Any) -> tuple[QuerySet, dict[str, Any]]:
+def _invalid(value: str, label: Any) -> str:
+    return _("“%(value)s” is not a valid value for %(parameter)s.") % {"value": value, "parameter": label}
+
+
+def apply_list_params(
+    qs: QuerySet, spec: ListSpec, params: Any, user: Any = None
+) -> tuple[QuerySet, dict[str, Any]]:
+    """Search, filters and sorting from the query string. A filter or sort value the page does not offer is
+    left out and reported in ``state["errors"]`` (the page then answers 400 naming it)."""
     state: dict[str, Any] = {
         "q": params.get("q", "").strip(),
         "sort": params.get("sort", spec.default_sort),
         "filters": {},
+        "errors": [],
+        "ignored": set(),
     }
     if state["q"]:
         q = Q()
@@ -79,21 +114,42 @@ def apply_list_params(qs: QuerySet, spec: ListSpec, params: Any) -> tuple[QueryS
         qs = qs.filter(q)
     for flt in spec.filters:
         value = params.get(flt.param, "")
-        if value:
-            qs = qs.filter(**{flt.lookup: value})
-            state["filters"][flt.param] = value
+        if not value:
+            continue
+        if value not in {str(v) for v, _label in flt.choices(user)}:
+            state["errors"].append(_invalid(value, flt.label))
+            state["ignored"].add(flt.param)
+            continue
+        qs = qs.filter(**{flt.lookup: flt.lookup_value(value)})
+        state["filters"][flt.param] = value
     sortable = {c.name: c.sort for c in spec.columns if c.sort}
     key = state["sort"].lstrip("-")
-    if key in sortable:
+    if key in sortable and state["sort"] in (key, "-" + key):
         qs = qs.order_by(("-" if state["sort"].startswith("-") else "") + sortable[key], "pk")
     else:
+        if state["sort"]:
+            state["errors"].append(_invalid(state["sort"], _("Sort")))
+            state["ignored"].add("sort")
         state["sort"] = ""
     return qs, state
 
 
-def page_of(qs: QuerySet, request: HttpRequest) -> Any:
+def _page_number(params: Any, state: dict[str, Any]) -> int:
+    """The requested page: a positive whole number (past the end means the last page, as an old link
+    after filtering); anything else is reported like a bad filter value."""
+    text = params.get("page", "")
+    if not text:
+        return 1
+    if text.isascii() and text.isdigit() and int(text) >= 1:
+        return int(text)
+    state["errors"].append(_invalid(text, _("Page")))
+    state["ignored"].add("page")
+    return 1
+
+
+def page_of(qs: QuerySet, request: HttpRequest, number: int | None = None) -> Any:
     paginator = Paginator(qs, settings.TONGCHENG_LIST_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    return paginator.get_page(number if number is not None else request.GET.get("page"))
 
 
 def _cell(value: Any) -> Any:
@@ -116,7 +172,8 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
         def stream():
             yield "\ufeff" + writer.writerow(header)
             for row in rows:
-                yield writer.writerow(row)
+                # Text a spreadsheet would run as a formula gets a leading quote (the import removes it).
+                yield writer.writerow(csv_row(row))
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{spec.export_name}.csv"'
@@ -124,12 +181,16 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+    # strings_to_formulas off as well, though every cell goes through write_xlsx_row (string cells for
+    # text, so that nothing exported can run as a formula).
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False}
+    )
     sheet = book.add_worksheet(str(_("Export"))[:31])
     bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, header, bold)
+    write_xlsx_row(sheet, 0, header, bold)
     for index, row in enumerate(rows, start=1):
-        sheet.write_row(index, 0, row)
+        write_xlsx_row(sheet, index, row)
     book.close()
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -145,12 +206,15 @@ def render_list(
     template: str = "core/list.html",
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The list page, or its export when ``?export=csv|xlsx``: both from the same (scoped) queryset."""
-    qs, state = apply_list_params(qs, spec, request.GET)
+    """The list page, or its export when ``?export=csv|xlsx``: both from the same (scoped) queryset. With a
+    parameter value the page does not offer, the page is shown without it, with a message naming it, as a
+    400 (also in place of an export, which would otherwise hold rows the user did not ask for)."""
+    qs, state = apply_list_params(qs, spec, request.GET, request.user)
+    number = _page_number(request.GET, state)
     fmt = request.GET.get("export")
-    if fmt in {"csv", "xlsx"}:
+    if fmt in {"csv", "xlsx"} and not state["errors"]:
         return export_rows(qs, spec, fmt)
-    page = page_of(qs, request)
+    page = page_of(qs, request, number)
     rows = [
         {
             "obj": obj,
@@ -160,7 +224,8 @@ def render_list(
         for obj in page.object_list
     ]
     query = request.GET.copy()
-    query.pop("page", None)
+    for param in {"page", "export", *state["ignored"]}:
+        query.pop(param, None)
     context = {
         "spec": spec,
         "page": page,
@@ -170,4 +235,4 @@ def render_list(
         "filter_choices": [(f, f.choices(request.user)) for f in spec.filters],
     }
     context.update(extra or {})
-    return render(request, template, context)
+    return render(request, template, context, status=400 if state["errors"] else 200)

@@ -9,21 +9,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import geo
-from .access import can, restrict, scope_of
+from .access import can, scope_of
 from .auditing import action_label
 from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneDecisionForm, ZoneForm
 from .history import record_history
-from .importing import ImportSpec, read_table, run_import
-from .listing import Column, Filter, ListSpec, render_list
+from .importing import ImportSpec, TableError, read_table, run_import
+from .listing import Column, Filter, ListSpec, boolean, render_list
 from .models import (
     AdjacentZone,
     ApiToken,
@@ -40,6 +42,7 @@ from .models import (
 )
 from .services import accounts, organisations, zones
 from .services.base import ServiceError, get_visible
+from .uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 from .validators import mask_id_number
 
 
@@ -79,6 +82,7 @@ JURISDICTION_LIST = ListSpec(
             gettext_lazy("Status"),
             "valid_to__isnull",
             lambda user: [("True", _("Current")), ("False", _("Former"))],
+            parse=boolean,
         ),
     ],
     default_sort="code",
@@ -363,15 +367,17 @@ ORGANISATION_LIST = ListSpec(
 
 
 def _organisation_import_spec() -> ImportSpec:
-    def find(user, key):
-        return restrict(Organisation.objects.filter(key=key), user, "change").first()
+    def find(user, keys):
+        return organisations.changeable_by_key(actor=user, keys=keys)
 
-    def update(user, obj, changes, version):
-        before = obj.version
-        updated = organisations.update_organisation(
-            actor=user, organisation=obj, changes=changes, expected_version=version
+    def update(user, items, apply_valid):
+        return organisations.update_organisations(
+            actor=user,
+            updates=[
+                organisations.OrganisationUpdate(obj, changes, version) for obj, changes, version in items
+            ],
+            apply_valid=apply_valid,
         )
-        return updated.version != before
 
     def parse_date(text):
         return timezone.datetime.fromisoformat(text).date() if text else None
@@ -412,34 +418,70 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _import_page(request: HttpRequest, form: ImportForm, result=None, status: int = 200) -> HttpResponse:
+    context = {"form": form, "result": result, "back_url": reverse("organisation_list")}
+    return render(request, "core/import.html", context, status=status)
+
+
+def _refused_upload(request: HttpRequest, limit: int, message: str, status: int) -> HttpResponse:
+    form = ImportForm(max_bytes=limit)
+    form.cleaned_data = {}  # an unbound form has none, and add_error needs it
+    form.add_error("file", message)
+    return _import_page(request, form, status=status)
+
+
+# CSRF is checked inside, once the user is known to be allowed and the body's size to be acceptable: the
+# check reads the token from the multipart body, and nothing of the body may be read before those checks.
+@csrf_exempt
 @login_required
 def organisation_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+    if not Organisation.objects.visible_to(request.user, "change").exists():
+        # Django's error pages run a CSRF step that would parse the body for the token; this request is
+        # refused whatever it holds, so the CSRF decision is taken here and the body stays unread.
+        request.csrf_processing_done = True
+        if Organisation.objects.visible_to(request.user).exists():
+            raise PermissionDenied
+        raise Http404
+    limit = upload_limit()
+    if request.method == "POST":
+        if declared_too_large(request, limit):
+            return _refused_upload(request, limit, too_large_message(limit), 413)
+        limit_uploads(request, limit)
         try:
-            rows = read_table(upload.name, upload.read())
-        except (ValueError, KeyError) as exc:
-            form.add_error("file", str(exc))
-        else:
-            result = run_import(
-                request.user,
-                _organisation_import_spec(),
-                rows,
-                apply_good_rows=form.cleaned_data["apply_good_rows"],
+            request.POST  # noqa: B018 - parsed here, with the limit in place, rather than by the CSRF check
+        except MultiPartParserError:
+            return _refused_upload(
+                request, limit, _("The upload could not be read; send the file again."), 400
             )
-            if result.applied:
-                messages.success(
-                    request,
-                    _("%(updated)d updated, %(unchanged)d unchanged.")
-                    % {"updated": result.updated, "unchanged": result.unchanged},
-                )
-    return render(
-        request,
-        "core/import.html",
-        {"form": form, "result": result, "back_url": reverse("organisation_list")},
+        if request.upload_too_large:
+            return _refused_upload(request, limit, too_large_message(limit), 413)
+    return _organisation_import_checked(request, limit)
+
+
+@csrf_protect
+def _organisation_import_checked(request: HttpRequest, limit: int) -> HttpResponse:
+    if request.method != "POST":
+        return _import_page(request, ImportForm(max_bytes=limit))
+    form = ImportForm(request.POST, request.FILES, max_bytes=limit)
+    if not form.is_valid():
+        return _import_page(request, form, status=413 if form.has_error("file", "too_large") else 400)
+    upload = form.cleaned_data["file"]
+    try:
+        rows = read_table(upload.name, upload.file)
+    except TableError as exc:
+        form.add_error("file", exc.message)
+        return _import_page(request, form, status=400)
+    result = run_import(
+        request.user, _organisation_import_spec(), rows, apply_good_rows=form.cleaned_data["apply_good_rows"]
     )
+    if result.applied:
+        messages.success(
+            request,
+            _("%(updated)d updated, %(unchanged)d unchanged.")
+            % {"updated": result.updated, "unchanged": result.unchanged},
+        )
+    # Rows were refused and nothing was written: the upload is bad input.
+    return _import_page(request, form, result, status=400 if result.errors and not result.applied else 200)
 
 
 @login_required

@@ -226,6 +226,20 @@ TONGCHENG_METRO_AREA = os.environ.get("TONGCHENG_METRO_AREA", "nanjing")
 TONGCHENG_LIST_PAGE_SIZE = 25
 TONGCHENG_EXPORT_MAX_ROWS = 100_000
 
+# Uploads (the import of an edited export). A larger body is refused before it is parsed and, should it
+# declare less than it sends, while it streams in. Files over 2.5 MB go to a temporary file rather than
+# memory; other form data may not exceed 2.5 MB (Django's defaults, stated here on purpose).
+TONGCHENG_UPLOAD_MAX_BYTES = int(os.environ.get("TONGCHENG_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Rows read from one import (larger imports will run as background jobs), and the checks of an .xlsx archive
+# made before it is decompressed: expanded size, compression ratio and number of parts.
+TONGCHENG_IMPORT_MAX_ROWS = 20_000
+TONGCHENG_XLSX_MAX_EXPANDED_BYTES = 100 * 1024 * 1024
+TONGCHENG_XLSX_MAX_RATIO = 100
+TONGCHENG_XLSX_MAX_ENTRIES = 1_000
+
 # Names shown in the UI for the roles; kept here so every app uses the same wording.
 ROLE_LABELS = {
     "office": _("Same-city office"),

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from tongcheng.textsafety import csv_cell
+
 from .local_shares import parse_rows
 from .types import (
     AgreementSet,
@@ -420,9 +422,23 @@ def read_agreements(path: Path, errors: list[str]) -> AgreementSet | None:
 
 
 def _csv(path: Path, header: Sequence[str], columns: Sequence[Any]) -> None:
+    """Text columns must already be safe for spreadsheets (``csv_cell``); numbers are written as they are."""
     pl.DataFrame(
         {h: list(c) if not isinstance(c, np.ndarray) else c for h, c in zip(header, columns, strict=True)}
     ).write_csv(path)
+
+
+def _safe_texts(values: Sequence[str]) -> np.ndarray:
+    # Applied to the (small) vocabularies, then indexed: text from the inputs (agreement ids, roles, tax
+    # types, codes) that Excel or WPS would run as a formula gets its leading quote at no cost per row.
+    return np.asarray([csv_cell(v) for v in values] or [""], dtype=object)
+
+
+def _write_dicts(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, list(rows[0]))
+        w.writeheader()
+        w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
 
 
 def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) -> list[Path]:
@@ -433,11 +449,12 @@ def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) ->
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".settle-", dir=out_dir.parent))
     try:
-        jur = np.asarray(result.jurisdictions, dtype=object)
-        agr = np.asarray(result.agreement_ids, dtype=object)
-        tax = np.asarray(result.tax_types, dtype=object)
+        jur = _safe_texts(result.jurisdictions)
+        agr = _safe_texts(result.agreement_ids)
+        tax = _safe_texts(result.tax_types)
+        roles = [[csv_cell(r) for r in parties] for parties in result.roles]
         role_of = [
-            result.roles[a][s]
+            roles[a][s]
             for a, s in zip(result.alloc_agreement.tolist(), result.alloc_party.tolist(), strict=True)
         ]
         periods = {
@@ -473,23 +490,15 @@ def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) ->
             ("period", "payer", "payee", "amount_fen"),
             (
                 [format_period(t[0]) for t in result.transfers],
-                [t[1] for t in result.transfers],
-                [t[2] for t in result.transfers],
+                [csv_cell(t[1]) for t in result.transfers],
+                [csv_cell(t[2]) for t in result.transfers],
                 [t[3] for t in result.transfers],
             ),
         )
         if result.statistics:
-            cols = list(result.statistics[0])
-            with (tmp / "statistics.csv").open("w", encoding="utf-8", newline="") as f:
-                w = csv.DictWriter(f, cols)
-                w.writeheader()
-                w.writerows(result.statistics)
+            _write_dicts(tmp / "statistics.csv", result.statistics)
         if result.headquarters:
-            cols = list(result.headquarters[0])
-            with (tmp / "headquarters.csv").open("w", encoding="utf-8", newline="") as f:
-                w = csv.DictWriter(f, cols)
-                w.writeheader()
-                w.writerows(result.headquarters)
+            _write_dicts(tmp / "headquarters.csv", result.headquarters)
         (tmp / "summary.json").write_text(
             json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )

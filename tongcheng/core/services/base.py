@@ -31,6 +31,7 @@ __all__ = [
     "ServiceError",
     "ValidationFailed",
     "audit",
+    "audit_many",
     "get_visible",
     "require",
     "apply_changes",
@@ -113,6 +114,32 @@ def require(user: Any, action: str, obj: models.Model) -> None:
         raise ForbiddenError()
 
 
+def _entry(
+    actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None, **anchors: Any
+) -> AuditEntry:
+    if action not in AUDIT_ACTIONS:
+        raise RuntimeError(f"audit action {action!r} is not registered in core.auditing")
+    return AuditEntry(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        data=data or {},
+        request_id=request_id_var.get(),
+        **{**anchors_of(obj), **anchors},
+    )
+
+
+def _announce_on_commit(entries: list[AuditEntry]) -> None:
+    def announce() -> None:
+        for entry in entries:
+            service_committed.send(sender=AuditEntry, entry=entry)
+
+    transaction.on_commit(announce)
+
+
 def audit(
     actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None = None, zone_id: int | None = None
 ) -> AuditEntry:
@@ -123,27 +150,24 @@ def audit(
     offices whose scope contains the record read it; ``zone_id`` overrides the zone anchor."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit() must run inside the service's transaction")
-    if action not in AUDIT_ACTIONS:
-        raise RuntimeError(f"audit action {action!r} is not registered in core.auditing")
-    anchors = anchors_of(obj)
-    if zone_id is not None:
-        anchors["zone_id"] = zone_id
-    entry = AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=getattr(actor, "username", "") or "system",
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        data=data or {},
-        request_id=request_id_var.get(),
-        **anchors,
-    )
-    transaction.on_commit(lambda: service_committed.send(sender=AuditEntry, entry=entry))
+    entry = _entry(actor, action, obj, data, **({"zone_id": zone_id} if zone_id is not None else {}))
+    entry.save()
+    _announce_on_commit([entry])
     return entry
 
 
-def _jsonable(value: Any) -> Any:
+def audit_many(
+    actor: Any, action: str, items: Iterable[tuple[models.Model, dict[str, Any]]]
+) -> list[AuditEntry]:
+    """``audit`` for many records of one batch service, inserted together (same anchors, same announcement)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_many() must run inside the service's transaction")
+    entries = AuditEntry.objects.bulk_create([_entry(actor, action, obj, data) for obj, data in items])
+    _announce_on_commit(entries)
+    return entries
+
+
+def jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     if value is None or isinstance(value, (bool, int, str)):
@@ -169,7 +193,7 @@ def apply_changes(
     for name, value in changes.items():
         before = getattr(obj, name)
         if before != value:
-            diff[name] = [_jsonable(before), _jsonable(value)]
+            diff[name] = [jsonable(before), jsonable(value)]
             setattr(obj, name, value)
     if expected_version is not None and expected_version != obj.version:
         raise ConflictError(
