@@ -10,7 +10,6 @@ from .models import (
     ApiToken,
     AuditEntry,
     Jurisdiction,
-    LoginAttempt,
     MetroArea,
     MetroMember,
     Organisation,
@@ -107,13 +106,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
-    list_display = ("at", "username", "ip", "succeeded")
-    list_filter = ("succeeded",)
-    search_fields = ("username",)
 
 
 @admin.register(WorkdayOverride)

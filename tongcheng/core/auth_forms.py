@@ -1,34 +1,26 @@
-"""The sign-in form: a locked account gets a message that says so (and for how long)."""
+"""The sign-in form: when the pair (username, address) is locked it says so, and for how long, in the same
+words whether or not the username exists."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ValidationError
 
-from .auth import is_locked
+from .auth import LOCKED_MESSAGE, SHOWN_ATTR, lockout_minutes
 
 
 class LoginForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": _("Too many failed sign-ins: this account is locked for %(minutes)d minutes."),
-    }
+    error_messages = {**AuthenticationForm.error_messages, "locked": LOCKED_MESSAGE}
 
     def clean(self):
-        username = self.cleaned_data.get("username")
-        if username and is_locked(username):
-            raise ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            )
         try:
             return super().clean()
-        except PermissionDenied as exc:
-            raise ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            ) from exc
+        except ValidationError:
+            # The lockout backend refused the pair (or this failure used up its last place): authenticate()
+            # then returns None as for a wrong password, and axes has flagged the request.
+            if not getattr(self.request, "axes_locked_out", False):
+                raise
+        setattr(self.request, SHOWN_ATTR, True)
+        raise ValidationError(
+            self.error_messages["locked"], code="locked", params={"minutes": lockout_minutes(self.request)}
+        )

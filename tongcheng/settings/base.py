@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "axes",
     "ninja",
     "csp",
     "tongcheng.core",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: it turns a sign-in refused for lockout into the 429 lock page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tongcheng.urls"
@@ -110,7 +113,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTHENTICATION_BACKENDS = ["tongcheng.core.auth.LockoutModelBackend"]
+# The lockout backend (a django-axes backend) refuses a locked pair and counts the attempt before
+# ModelBackend checks the password; see tongcheng/core/auth.py.
+AUTHENTICATION_BACKENDS = [
+    "tongcheng.core.auth.PairLockedAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -121,9 +129,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout: this many failures for one account within the window lock it for the window.
+# Lockout, by the pair (username, client address) so that nobody can lock the real user out from elsewhere:
+# LOGIN_FAILURE_LIMIT failures within the window lock the pair for LOGIN_LOCKOUT_MINUTES; each further
+# LOGIN_FAILURE_LIMIT failures of the pair since its last successful sign-in (within
+# LOGIN_LOCKOUT_MEMORY_DAYS) double the delay, up to LOGIN_LOCKOUT_MAX_MINUTES. A success clears the count.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+LOGIN_LOCKOUT_MAX_MINUTES = 24 * 60
+LOGIN_LOCKOUT_MEMORY_DAYS = 7
+# Proxies in front of the app that append to X-Forwarded-For. 0: the client is REMOTE_ADDR, and the header,
+# which any client can write, is ignored. Behind the TLS proxy set 1, else every client counts as the proxy.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = "tongcheng.core.auth.failure_limit"
+AXES_COOLOFF_TIME = "tongcheng.core.auth.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "tongcheng.core.auth.client_address"
+AXES_HANDLER = "tongcheng.core.auth.PairLockedDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "tongcheng.core.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# A lock lasts the time announced: attempts refused during it neither count nor restart it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# One row per failure: the growing delay is computed from these.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# axes' admin pages have no Chinese translation and assume an integer AXES_FAILURE_LIMIT; a pair is
+# unlocked with `manage.py axes_reset_ip_username ADDRESS USERNAME`.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
 
 # Every personal API token expires; this is the default lifetime offered (1–365 days).
 API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "90"))

@@ -1,4 +1,4 @@
-from .access import ApiToken, LoginAttempt, Role, RoleGrant, User
+from .access import ApiToken, Role, RoleGrant, User
 from .audit import AuditEntry
 from .base import TrackedModel
 from .calendar import WorkdayOverride
@@ -13,7 +13,6 @@ __all__ = [
     "Jurisdiction",
     "JurisdictionKind",
     "JurisdictionLevel",
-    "LoginAttempt",
     "MemberRole",
     "MetroArea",
     "MetroMember",

@@ -14,7 +14,7 @@ from .jurisdictions import Jurisdiction, MetroArea
 from .organisations import Organisation
 from .zones import AdjacentZone
 
-__all__ = ["User", "Role", "RoleGrant", "ApiToken", "LoginAttempt"]
+__all__ = ["User", "Role", "RoleGrant", "ApiToken"]
 
 
 class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
@@ -145,18 +145,3 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-
-class LoginAttempt(models.Model):
-    """One sign-in attempt; repeated failures lock the account for a while (see core.auth)."""
-
-    username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    succeeded = models.BooleanField(default=False)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"
