@@ -51,10 +51,12 @@ chromium:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: $(VENV)/.installed-test messages chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	SECRET_KEY=check-deploy-$$(printf '%064d' 0) DJANGO_SETTINGS_MODULE=tongcheng.settings.production \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -17,11 +17,12 @@ from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
+from tongcheng.kit.errors import DATABASE_UNAVAILABLE_MESSAGE
+from tongcheng.kit.services import ServiceError
+
 from .core.api import router as core_router
 from .core.api_tools import router as tools_router
 from .core.services.accounts import user_for_token
-from .core.services.base import ServiceError
-from .errors import DATABASE_UNAVAILABLE_MESSAGE
 
 
 class InvalidToken(AuthenticationError):

@@ -11,4 +11,4 @@ urlpatterns = [
 
 # Pages and JSON that work without the database or the static manifest; a database that does not answer
 # is a 503 there. 403 and 404 are Django's own handlers rendering our 403.html and 404.html.
-handler500 = "tongcheng.errors.server_error"
+handler500 = "tongcheng.kit.errors.server_error"

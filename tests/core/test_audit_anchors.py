@@ -12,7 +12,6 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from tongcheng.core.auditing import AUDIT_ACTIONS
 from tongcheng.core.models import (
     AdjacentZone,
     AuditEntry,
@@ -24,6 +23,7 @@ from tongcheng.core.models import (
     User,
 )
 from tongcheng.core.services import accounts, grants, organisations, zones
+from tongcheng.kit.auditing import AUDIT_ACTIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction, Organisation
 from tongcheng.core.services import organisations
-from tongcheng.core.testing import read_csv_export
-from tongcheng.textsafety import csv_cell, from_csv_cell
+from tongcheng.kit.testing import read_csv_export
+from tongcheng.kit.textsafety import csv_cell, from_csv_cell
 
 FORMULA = '=HYPERLINK("http://example.invalid","点我")'
 MINUS = "-2+3 负数开头"

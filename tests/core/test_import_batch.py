@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction, Organisation
-from tongcheng.core.testing import read_csv_export
+from tongcheng.kit.testing import read_csv_export
 
 
 def _create(count: int) -> None:
@@ -98,8 +98,8 @@ def test_batched_update_refuses_each_row_by_permission(demo_user):
     (which it cannot see), then the second row is refused as not found and nothing is written; with
     apply_valid the first row alone is written. Given officer_pukou, who sees but may not change its
     district's organisations, a row of those is refused as forbidden."""
-    from tongcheng.core.services.base import ForbiddenError, NotFoundError
     from tongcheng.core.services.organisations import OrganisationUpdate, update_organisations
+    from tongcheng.kit.services import ForbiddenError, NotFoundError
 
     own = Organisation.objects.filter(zone__code="pukou-nanqiao").first()
     foreign = Organisation.objects.get(key="jiangning-bowang-office")

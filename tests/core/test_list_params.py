@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction
-from tongcheng.core.testing import list_count, read_csv_export
+from tongcheng.kit.testing import list_count, read_csv_export
 
 
 def test_status_filter_lists_current_and_former_jurisdictions(client_for):

@@ -28,7 +28,7 @@ from tongcheng.core.models import (
     User,
 )
 from tongcheng.core.services import grants, zones
-from tongcheng.core.services.base import ServiceError
+from tongcheng.kit.services import ServiceError
 
 pytestmark = pytest.mark.django_db
 

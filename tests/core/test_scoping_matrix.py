@@ -29,7 +29,7 @@ from tongcheng.core.models import (
     User,
     ZoneMember,
 )
-from tongcheng.core.testing import ScopingCase, api_collect, check_scoping
+from tongcheng.kit.testing import ScopingCase, api_collect, check_scoping
 
 pytestmark = pytest.mark.django_db
 

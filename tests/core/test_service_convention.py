@@ -4,9 +4,9 @@ import pytest
 from django.db import transaction
 
 from tongcheng.core.models import AuditEntry, MetroArea
-from tongcheng.core.services.base import audit
 from tongcheng.core.services.zones import MemberSpec, create_zone
-from tongcheng.core.signals import service_committed
+from tongcheng.kit.services import audit
+from tongcheng.kit.signals import service_committed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import DEMO_USERNAMES
 from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction, Organisation, Person
-from tongcheng.core.testing import QueryBudget, assert_queries_flat, read_csv_export
 from tongcheng.core.validators import mask_id_number
+from tongcheng.kit.testing import QueryBudget, assert_queries_flat, read_csv_export
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from tongcheng.core import limits
 from tongcheng.core.models import ApiToken, AuditEntry
 from tongcheng.core.services.accounts import create_api_token, revoke_api_token, user_for_token
-from tongcheng.core.services.base import ForbiddenError, ValidationFailed
+from tongcheng.kit.services import ForbiddenError, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tongcheng.core.models import AuditEntry, Organisation, User
-from tongcheng.core.testing import read_csv_export
+from tongcheng.kit.testing import read_csv_export
 
 URL = "/organisations/import/"
 SMALL_LIMIT = 100_000  # bytes: tests set a small limit so that "too large" needs no large body

@@ -10,6 +10,8 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from tongcheng.kit.services import get_visible
+
 from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea, Organisation, ZoneMember
 from .schemas import (
     ErrorOut,
@@ -29,7 +31,6 @@ from .schemas import (
     ZonePatch,
 )
 from .services import accounts, zones
-from .services.base import get_visible
 
 router = Router(tags=["core"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

@@ -7,11 +7,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from tongcheng.kit.services import NotFoundError, ValidationFailed
+
 from . import workdays
 from .limits import WORKDAYS_N_MAX
 from .lookups import check_division_code_at
 from .schemas import ErrorOut
-from .services.base import NotFoundError, ValidationFailed
 from .validators import InvalidValue, check_id_number, check_phone, check_uscc, mask_id_number
 
 router = Router(tags=["tools"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .access import STAFF_ROLES, scope_of
+from tongcheng.core.scope import STAFF_ROLES
+from tongcheng.kit.access import scope_of
 
 NAV = [
     ("metro_map", _("Metropolitan area"), STAFF_ROLES),

@@ -8,10 +8,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from tongcheng.kit.uploads import too_large_message
+
 from . import limits
 from .limits import TextRule
 from .models import MemberRole, ZoneKind
-from .uploads import too_large_message
 
 
 class BootstrapMixin:

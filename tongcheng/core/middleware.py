@@ -1,75 +1,9 @@
-"""Request id (ties audit entries of one request together) and the user's remembered language."""
+"""Core middleware: the signed-in user's remembered language."""
 
 from __future__ import annotations
 
-import contextvars
-import re
-import uuid
-
 from django.conf import settings
-from django.http import JsonResponse
 from django.utils import translation
-from django.utils.translation import gettext
-
-REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,40}")
-
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("tongcheng_request_id", default="")
-
-
-class RequestIdMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        # A caller may pass its own id to correlate logs; anything but a plain token is replaced.
-        rid = request.headers.get("X-Request-Id", "")[:40]
-        if not REQUEST_ID_RE.fullmatch(rid):
-            rid = uuid.uuid4().hex
-        token = request_id_var.set(rid)
-        request.id = rid
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
-        response["X-Request-Id"] = rid
-        return response
-
-
-class RejectNulMiddleware:
-    """A NUL character is never valid input, and PostgreSQL refuses it in text (a DataError, which would
-    be a 500): refuse it at the edge with a 400 naming where it was."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        where = None
-        if "\x00" in request.path:
-            where = "path"
-        else:
-            for key, values in request.GET.lists():
-                if "\x00" in key or any("\x00" in v for v in values):
-                    where = key.replace("\x00", "")
-                    break
-        if where is None:
-            # Headers and cookies too: a session cookie is looked up in the database.
-            for key, value in request.META.items():
-                if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
-                    where = "cookie" if key == "HTTP_COOKIE" else key[5:].lower().replace("_", "-")
-                    break
-        if where is None and any("\x00" in value for value in request.COOKIES.values()):
-            where = "cookie"  # a quoted cookie can carry an escaped NUL that parsing turns back into one
-        if where is None and request.content_type == "application/json" and b"\\u0000" in request.body:
-            where = "body"
-        if where is not None:
-            body = {
-                "code": "invalid_character",
-                "message": gettext("The input contains a NUL character."),
-                "field": where,
-                "errors": [],
-            }
-            return JsonResponse(body, status=400)
-        return self.get_response(request)
 
 
 class UserLanguageMiddleware:
@@ -85,28 +19,3 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
-
-
-class PermissionsPolicyMiddleware:
-    """Sends ``Permissions-Policy`` from ``settings.PERMISSIONS_POLICY`` ({feature: [allowed origins]}):
-    the platform needs no camera, microphone, location, payment or device access, so a script that got
-    into a page anyway (or a framed page of ours) cannot ask the browser for them."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        policy = getattr(settings, "PERMISSIONS_POLICY", {}) or {}
-        self.header = ", ".join(
-            f"{feature}=({' '.join(_allowlist_item(origin) for origin in origins)})"
-            for feature, origins in policy.items()
-        )
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if self.header and "Permissions-Policy" not in response:
-            response["Permissions-Policy"] = self.header
-        return response
-
-
-def _allowlist_item(origin: str) -> str:
-    # Structured-header syntax: the keywords stay bare, origins are quoted strings.
-    return origin if origin in {"self", "*"} else f'"{origin}"'

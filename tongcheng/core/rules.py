@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .access import ALL, HISTORY_ROLES, NONE, STAFF_ROLES, Scope, register_rule
+from tongcheng.kit.access import ALL, NONE, register_rule
+
 from .models import (
     AdjacentZone,
     AuditEntry,
@@ -22,11 +23,12 @@ from .models import (
     WorkdayOverride,
     ZoneMember,
 )
+from .scope import HISTORY_ROLES, STAFF_ROLES, Scope
 
 EDITORS = ("office",)
 
 
-@register_rule(Jurisdiction)
+@register_rule(Jurisdiction, actions=("view", "change", "history"))
 def jurisdiction_rule(scope: Scope, action: str) -> Q:
     # GB/T 2260 codes are public reference data that every form needs; only administrators edit them.
     if action == "view":
@@ -36,12 +38,12 @@ def jurisdiction_rule(scope: Scope, action: str) -> Q:
     return NONE
 
 
-@register_rule(WorkdayOverride)
+@register_rule(WorkdayOverride, actions=("view", "change"))
 def workday_rule(scope: Scope, action: str) -> Q:
     return ALL if action == "view" else NONE
 
 
-@register_rule(MetroArea)
+@register_rule(MetroArea, actions=("view", "add_zone", "change", "history"))
 def metro_rule(scope: Scope, action: str) -> Q:
     if action == "view":
         ids = scope.metro_ids(STAFF_ROLES)
@@ -68,7 +70,7 @@ def _own_proposals_q(scope: Scope, field_name: str) -> Q:
     return Q(**{field_name: scope.user_id}) if scope.user_id else NONE
 
 
-@register_rule(AdjacentZone)
+@register_rule(AdjacentZone, actions=("view", "change", "history", "approve", "reject"))
 def zone_rule(scope: Scope, action: str) -> Q:
     if action in {"approve", "reject"}:
         # Only the metropolitan-area office decides on a zone that reaches beyond its proposer's territory.
@@ -88,7 +90,7 @@ def zone_rule(scope: Scope, action: str) -> Q:
     return scope.zone_q(roles, "id")
 
 
-@register_rule(ZoneMember)
+@register_rule(ZoneMember, actions=("view", "change", "history"))
 def zone_member_rule(scope: Scope, action: str) -> Q:
     roles = _zone_roles(action)
     if roles is None:
@@ -97,7 +99,7 @@ def zone_member_rule(scope: Scope, action: str) -> Q:
     return q | _own_proposals_q(scope, "zone__proposed_by_id") if action == "view" else q
 
 
-@register_rule(Organisation)
+@register_rule(Organisation, actions=("view", "change", "history"))
 def organisation_rule(scope: Scope, action: str) -> Q:
     roles = _zone_roles(action)
     if roles is None:
@@ -105,7 +107,7 @@ def organisation_rule(scope: Scope, action: str) -> Q:
     return scope.zone_q(roles, "zone_id") | scope.path_q(roles, "jurisdiction__path")
 
 
-@register_rule(Person)
+@register_rule(Person, actions=("view", "change", "history", "unmask"))
 def person_rule(scope: Scope, action: str) -> Q:
     if action == "unmask":
         roles: frozenset[str] | tuple[str, ...] | None = ("office", "auditor")
@@ -118,7 +120,7 @@ def person_rule(scope: Scope, action: str) -> Q:
     )
 
 
-@register_rule(MetroMember)
+@register_rule(MetroMember, actions=("view",))
 def metro_member_rule(scope: Scope, action: str) -> Q:
     if action != "view":
         return NONE
@@ -129,7 +131,7 @@ def metro_member_rule(scope: Scope, action: str) -> Q:
 AUDIT_READERS = ("auditor", "office")
 
 
-@register_rule(AuditEntry)
+@register_rule(AuditEntry, actions=("view",))
 def audit_rule(scope: Scope, action: str) -> Q:
     # Auditors and offices read every entry anchored inside their scope: on a zone they reach, on a
     # jurisdiction (or an organisation's jurisdiction) inside their territory, on their metropolitan area
@@ -148,11 +150,11 @@ def audit_rule(scope: Scope, action: str) -> Q:
     return q | Q(actor_id=scope.user_id)
 
 
-@register_rule(RoleGrant)
+@register_rule(RoleGrant, actions=("view",))
 def grant_rule(scope: Scope, action: str) -> Q:
     return Q(user_id=scope.user_id) if action == "view" else NONE
 
 
-@register_rule(User)
+@register_rule(User, actions=("view", "change"))
 def user_rule(scope: Scope, action: str) -> Q:
     return Q(pk=scope.user_id) if action in {"view", "change"} else NONE

@@ -1,10 +1,9 @@
-"""Signals of the core app. Access rules register themselves on import (see apps.CoreConfig.ready).
+"""Core's start-up registrations (see apps.CoreConfig.ready): the access rules and the scope loader, and
+the audited actions with the anchors of core's records."""
 
-``service_committed`` is sent after a service's transaction commits, with the ``AuditEntry`` it wrote:
-the hook for notifications (e-mail, messages, webhooks) of later modules."""
+from tongcheng.kit.access import set_scope_loader
 
-from django.dispatch import Signal
+from . import audit_registry, rules  # noqa: F401
+from .scope import ANONYMOUS, load_scope
 
-from . import rules  # noqa: F401
-
-service_committed = Signal()
+set_scope_loader(load_scope, anonymous=ANONYMOUS)

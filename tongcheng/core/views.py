@@ -19,13 +19,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from tongcheng.kit.access import can, scope_of
+from tongcheng.kit.auditing import action_label
+from tongcheng.kit.history import record_history
+from tongcheng.kit.importing import ImportSpec, TableError, read_table, run_import
+from tongcheng.kit.listing import Column, Filter, ListSpec, boolean, render_list
+from tongcheng.kit.services import ServiceError, get_visible
+from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
+
 from . import geo
-from .access import can, scope_of
-from .auditing import action_label
 from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneDecisionForm, ZoneForm
-from .history import record_history
-from .importing import ImportSpec, TableError, read_table, run_import
-from .listing import Column, Filter, ListSpec, boolean, render_list
 from .models import (
     AdjacentZone,
     ApiToken,
@@ -41,8 +44,6 @@ from .models import (
     ZoneStatus,
 )
 from .services import accounts, organisations, zones
-from .services.base import ServiceError, get_visible
-from .uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 from .validators import mask_id_number
 
 

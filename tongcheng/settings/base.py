@@ -50,10 +50,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "tongcheng.core.middleware.PermissionsPolicyMiddleware",
-    "tongcheng.core.middleware.RequestIdMiddleware",
+    "tongcheng.kit.middleware.PermissionsPolicyMiddleware",
+    "tongcheng.kit.middleware.RequestIdMiddleware",
     # Before the session middleware, which would look the (NUL-bearing) session key up in the database.
-    "tongcheng.core.middleware.RejectNulMiddleware",
+    "tongcheng.kit.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -167,7 +167,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "tongcheng" / "locale"]
+# The kit is not an app of its own (its sub-apps are), so its catalogue is named here.
+LOCALE_PATHS = [BASE_DIR / "tongcheng" / "locale", BASE_DIR / "tongcheng" / "kit" / "locale"]
 LANGUAGE_COOKIE_NAME = "tongcheng_language"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
@@ -253,6 +254,11 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# The audit log model the kit writes (like AUTH_USER_MODEL): the kit imports no app.
+TONGCHENG_AUDIT_MODEL = "core.AuditEntry"
+# An action a rule does not declare is an error (not an empty result) while developing and testing.
+TONGCHENG_STRICT_ACTIONS = DEBUG
 
 TONGCHENG_METRO_AREA = os.environ.get("TONGCHENG_METRO_AREA", "nanjing")
 TONGCHENG_LIST_PAGE_SIZE = 25

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tongcheng.cli import main
+from tongcheng.cooperation.cli import main
 from tongcheng.cooperation.engine.io import uscc_valid, uscc_with_check
 from tongcheng.cooperation.engine.local_shares import load_shipped
 

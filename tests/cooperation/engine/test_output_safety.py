@@ -9,7 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
-from tongcheng.cli import main
+from tongcheng.cooperation.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "settlement"

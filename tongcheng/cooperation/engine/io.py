@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tongcheng.textsafety import csv_cell
+from tongcheng.kit.textsafety import csv_cell
 
 from .local_shares import parse_rows
 from .types import (

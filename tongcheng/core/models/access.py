@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import ScopedQuerySet
+from tongcheng.kit.querysets import ScopedQuerySet
+
 from .jurisdictions import Jurisdiction, MetroArea
 from .organisations import Organisation
 from .zones import AdjacentZone

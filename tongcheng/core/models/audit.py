@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import ScopedQuerySet
+from tongcheng.kit.querysets import ScopedQuerySet
 
 __all__ = ["AuditEntry"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import ScopedQuerySet
+from tongcheng.kit.querysets import ScopedQuerySet
+
 from .base import TrackedModel
 
 __all__ = ["WorkdayOverride"]

@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import ScopedQuerySet
+from tongcheng.kit.querysets import ScopedQuerySet
+
 from .base import TrackedModel
 
 __all__ = ["Jurisdiction", "JurisdictionLevel", "JurisdictionKind", "MetroArea", "MetroMember"]

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..querysets import ScopedQuerySet
+from tongcheng.kit.querysets import ScopedQuerySet
+
 from ..validators import check_id_number, check_phone
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction

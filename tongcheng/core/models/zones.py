@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongcheng.kit.querysets import ScopedQuerySet
+
 from .. import limits
-from ..querysets import ScopedQuerySet
 from ..validators import InvalidValue
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction, MetroArea

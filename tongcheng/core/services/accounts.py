@@ -11,11 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongcheng.kit.services import ForbiddenError, NotFoundError, ValidationFailed, audit
+
 from .. import limits
 from ..limits import TextRule
 from ..models import ApiToken, User
 from ..validators import InvalidValue
-from .base import ForbiddenError, NotFoundError, ValidationFailed, audit
 
 __all__ = [
     "set_language",

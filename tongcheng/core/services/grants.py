@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..access import STAFF_ROLES, forget_scope, restrict, scope_of
+from tongcheng.core.scope import STAFF_ROLES
+from tongcheng.kit.access import forget_scope, restrict, scope_of
+from tongcheng.kit.services import ForbiddenError, NotFoundError, ValidationFailed, audit
+
 from ..models import AdjacentZone, Jurisdiction, MetroArea, Organisation, RoleGrant, ZoneStatus
-from .base import ForbiddenError, NotFoundError, ValidationFailed, audit
 
 __all__ = ["grant_role", "withdraw_grant", "may_grant_on"]
 

@@ -13,10 +13,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..access import restrict
-from ..models import AdjacentZone, Jurisdiction, Organisation, OrganisationKind, Person
-from ..validators import mask_id_number
-from .base import (
+from tongcheng.kit.access import restrict
+from tongcheng.kit.services import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -28,6 +26,9 @@ from .base import (
     jsonable,
     require,
 )
+
+from ..models import AdjacentZone, Jurisdiction, Organisation, OrganisationKind, Person
+from ..validators import mask_id_number
 
 __all__ = [
     "BatchResult",

@@ -12,7 +12,17 @@ from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..access import forget_scope, restrict, scope_of
+from tongcheng.kit.access import forget_scope, restrict, scope_of
+from tongcheng.kit.services import (
+    ConflictError,
+    ForbiddenError,
+    ValidationFailed,
+    apply_changes,
+    audit,
+    get_visible,
+    require,
+)
+
 from ..models import (
     AdjacentZone,
     Jurisdiction,
@@ -23,15 +33,6 @@ from ..models import (
     ZoneKind,
     ZoneMember,
     ZoneStatus,
-)
-from .base import (
-    ConflictError,
-    ForbiddenError,
-    ValidationFailed,
-    apply_changes,
-    audit,
-    get_visible,
-    require,
 )
 
 __all__ = ["MemberSpec", "approve_zone", "create_zone", "reject_zone", "update_zone", "ZONE_EDITABLE_FIELDS"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tongcheng.cli import EXIT_INPUT, add_settle_arguments, run_settle
+from tongcheng.cooperation.cli import EXIT_INPUT, add_settle_arguments, run_settle
 
 
 class Command(BaseCommand):

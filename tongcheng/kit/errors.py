@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .core.middleware import request_id_var
+from .middleware import request_id_var
 
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 DATABASE_UNAVAILABLE_MESSAGE = _(

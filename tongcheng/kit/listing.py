@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from tongcheng.textsafety import csv_row, write_xlsx_row
+from tongcheng.kit.textsafety import csv_row, write_xlsx_row
 
 __all__ = [
     "Column",

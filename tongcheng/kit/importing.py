@@ -22,9 +22,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from tongcheng.textsafety import from_csv_cell
+from tongcheng.kit.textsafety import from_csv_cell
 
-from .services.base import ServiceError
+from .services import ServiceError
 
 __all__ = [
     "ImportError_",

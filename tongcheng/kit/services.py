@@ -14,15 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from ..access import restrict
-from ..auditing import AUDIT_ACTIONS, anchors_of
-from ..middleware import request_id_var
-from ..models import AuditEntry
-from ..signals import service_committed
+from .access import restrict
+from .auditing import AUDIT_ACTIONS, anchors_of
+from .middleware import request_id_var
+from .signals import service_committed
 
 __all__ = [
     "ConflictError",
@@ -114,12 +115,15 @@ def require(user: Any, action: str, obj: models.Model) -> None:
         raise ForbiddenError()
 
 
-def _entry(
-    actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None, **anchors: Any
-) -> AuditEntry:
+def audit_model() -> Any:
+    """The audit entry model of the project (``TONGCHENG_AUDIT_MODEL``, like ``AUTH_USER_MODEL``)."""
+    return apps.get_model(settings.TONGCHENG_AUDIT_MODEL)
+
+
+def _entry(actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None, **anchors: Any) -> Any:
     if action not in AUDIT_ACTIONS:
-        raise RuntimeError(f"audit action {action!r} is not registered in core.auditing")
-    return AuditEntry(
+        raise RuntimeError(f"audit action {action!r} is not registered (kit.auditing.register_action)")
+    return audit_model()(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=getattr(actor, "username", "") or "system",
         action=action,
@@ -132,17 +136,17 @@ def _entry(
     )
 
 
-def _announce_on_commit(entries: list[AuditEntry]) -> None:
+def _announce_on_commit(entries: list[Any]) -> None:
     def announce() -> None:
         for entry in entries:
-            service_committed.send(sender=AuditEntry, entry=entry)
+            service_committed.send(sender=type(entry), entry=entry)
 
     transaction.on_commit(announce)
 
 
 def audit(
     actor: Any, action: str, obj: models.Model, data: dict[str, Any] | None = None, zone_id: int | None = None
-) -> AuditEntry:
+) -> Any:
     """Record the action in the service's transaction; once that commits, announce it
     (``service_committed``) so notifications never fire for a change that was rolled back.
 
@@ -156,13 +160,13 @@ def audit(
     return entry
 
 
-def audit_many(
-    actor: Any, action: str, items: Iterable[tuple[models.Model, dict[str, Any]]]
-) -> list[AuditEntry]:
+def audit_many(actor: Any, action: str, items: Iterable[tuple[models.Model, dict[str, Any]]]) -> list[Any]:
     """``audit`` for many records of one batch service, inserted together (same anchors, same announcement)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_many() must run inside the service's transaction")
-    entries = AuditEntry.objects.bulk_create([_entry(actor, action, obj, data) for obj, data in items])
+    entries = audit_model()._default_manager.bulk_create(
+        [_entry(actor, action, obj, data) for obj, data in items]
+    )
     _announce_on_commit(entries)
     return entries
 

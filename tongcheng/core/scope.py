@@ -1,32 +1,20 @@
-"""Who may do what on which rows (DESIGN.md "Access").
+"""What a user's role grants reach in the registry (DESIGN.md "Access").
 
 A user holds role grants on scopes (metropolitan area, zone, jurisdiction with its subtree, organisation).
-``scope_of(user)`` turns them, with two queries, into the sets of zones and jurisdiction subtrees each role
-reaches; ``restrict(queryset, user, action)`` applies the rule registered for the queryset's model.
-A model without a rule is visible to superusers only: forgetting a rule hides data, it never leaks it."""
+``load_scope(user)`` turns them, with two queries, into the sets of zones and jurisdiction subtrees each
+role reaches; the kit (``tongcheng.kit.access``) caches it per request and hands it to every rule."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
 from django.db.models import Q
 
-__all__ = [
-    "ALL",
-    "NONE",
-    "STAFF_ROLES",
-    "Scope",
-    "register_rule",
-    "restrict",
-    "scope_of",
-    "can",
-]
+from tongcheng.kit.access import ALL, NONE
 
-ALL = Q()  # matches every row
-NONE = Q(pk__in=[])  # matches no row
+__all__ = ["ANONYMOUS", "HISTORY_ROLES", "STAFF_ROLES", "GrantInfo", "Scope", "load_scope"]
 
 STAFF_ROLES = frozenset({"office", "officer", "clerk", "finance", "leader", "auditor"})
 HISTORY_ROLES = frozenset({"office", "auditor", "leader"})
@@ -168,12 +156,8 @@ class Scope:
 ANONYMOUS = Scope(user_id=None, authenticated=False, superuser=False, grants=())
 
 
-def scope_of(user: Any) -> Scope:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return ANONYMOUS
-    cached = getattr(user, "_tongcheng_scope", None)
-    if cached is not None:
-        return cached
+def load_scope(user: Any) -> Scope:
+    """The scope loader the kit calls once per user and request (see kit.access.scope_of)."""
     from .models import RoleGrant
 
     grants = tuple(
@@ -190,44 +174,4 @@ def scope_of(user: Any) -> Scope:
         .filter(user=user)
         .select_related("jurisdiction", "organisation__jurisdiction")
     )
-    scope = Scope(user_id=user.pk, authenticated=True, superuser=user.is_superuser, grants=grants)
-    user._tongcheng_scope = scope
-    return scope
-
-
-def forget_scope(user: Any) -> None:
-    """Drop the cached scope (after grants change within one request, e.g. in tests)."""
-    if hasattr(user, "_tongcheng_scope"):
-        del user._tongcheng_scope
-
-
-Rule = Callable[[Scope, str], Q]
-_RULES: dict[type[models.Model], Rule] = {}
-
-
-def register_rule(model: type[models.Model]) -> Callable[[Rule], Rule]:
-    def decorator(rule: Rule) -> Rule:
-        _RULES[model] = rule
-        return rule
-
-    return decorator
-
-
-def restrict(queryset: models.QuerySet, user: Any, action: str = "view") -> models.QuerySet:
-    scope = scope_of(user)
-    if not scope.authenticated:
-        return queryset.none()
-    if scope.superuser:
-        return queryset
-    rule = _RULES.get(queryset.model)
-    if rule is None:
-        return queryset.none()
-    q = rule(scope, action)
-    if q is NONE:
-        return queryset.none()
-    return queryset.filter(q)
-
-
-def can(user: Any, action: str, obj: models.Model) -> bool:
-    """Whether the user may perform the action on this row (one indexed query)."""
-    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+    return Scope(user_id=user.pk, authenticated=True, superuser=user.is_superuser, grants=grants)
