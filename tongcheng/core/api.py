@@ -4,7 +4,6 @@ Endpoints are thin: scoping comes from ``visible_to``; writes go through service
 
 import datetime as dt
 
-from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -12,7 +11,8 @@ from ninja.pagination import paginate
 
 from tongcheng.kit.services import get_visible
 
-from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea, Organisation, ZoneMember
+from . import selectors
+from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea, Organisation
 from .schemas import (
     ErrorOut,
     GrantOut,
@@ -45,9 +45,7 @@ def list_jurisdictions(
     include_former: bool = False,
 ):
     """Divisions valid on ``at`` (default today); ``include_former`` lists abolished codes too."""
-    qs = Jurisdiction.objects.visible_to(request.auth).select_related("parent", "successor")
-    if not include_former:
-        qs = qs.valid_on(at or timezone.localdate())
+    qs = selectors.jurisdictions(request.auth, None if include_former else (at or timezone.localdate()))
     return filters.filter(qs)
 
 
@@ -61,24 +59,15 @@ def get_jurisdiction(request: HttpRequest, code: str, at: dt.date | None = None)
     return get_visible(qs, request.auth, code=code)
 
 
-def _zones(user):
-    members = ZoneMember.objects.select_related("jurisdiction", "party")
-    return (
-        AdjacentZone.objects.visible_to(user)
-        .select_related("metro", "parent")
-        .prefetch_related(Prefetch("members", queryset=members))
-    )
-
-
 @router.get("/zones", response=list[ZoneOut], summary="List adjacent zones")
 @paginate
 def list_zones(request: HttpRequest, filters: ZoneFilter = Query(...)):
-    return filters.filter(_zones(request.auth))
+    return filters.filter(selectors.zones(request.auth))
 
 
 @router.get("/zones/{code}", response={200: ZoneOut, **ERRORS})
 def get_zone(request: HttpRequest, code: str):
-    return get_visible(_zones(request.auth), request.auth, code=code)
+    return get_visible(selectors.zones(request.auth), request.auth, code=code)
 
 
 @router.post("/zones", response={201: ZoneOut, **ERRORS}, summary="Define a new adjacent zone")
@@ -100,7 +89,7 @@ def create_zone(request: HttpRequest, payload: ZoneIn):
             for m in payload.members
         ],
     )
-    return Status(201, _zones(request.auth).get(pk=zone.pk))
+    return Status(201, selectors.zones(request.auth).get(pk=zone.pk))
 
 
 @router.patch("/zones/{code}", response={200: ZoneOut, **ERRORS}, summary="Edit a zone")
@@ -109,7 +98,7 @@ def update_zone(request: HttpRequest, code: str, payload: ZonePatch):
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
     zones.update_zone(actor=request.auth, zone=zone, changes=changes, expected_version=version)
-    return _zones(request.auth).get(pk=zone.pk)
+    return selectors.zones(request.auth).get(pk=zone.pk)
 
 
 @router.post("/zones/{code}/approve", response={200: ZoneOut, **ERRORS}, summary="Approve a proposed zone")
@@ -118,20 +107,20 @@ def approve_zone(request: HttpRequest, code: str, payload: ZoneDecisionIn):
     proposer becomes its office."""
     zone = get_visible(AdjacentZone, request.auth, code=code)
     zones.approve_zone(actor=request.auth, zone=zone, note=payload.note)
-    return _zones(request.auth).get(pk=zone.pk)
+    return selectors.zones(request.auth).get(pk=zone.pk)
 
 
 @router.post("/zones/{code}/reject", response={200: ZoneOut, **ERRORS}, summary="Reject a proposed zone")
 def reject_zone(request: HttpRequest, code: str, payload: ZoneDecisionIn):
     zone = get_visible(AdjacentZone, request.auth, code=code)
     zones.reject_zone(actor=request.auth, zone=zone, note=payload.note)
-    return _zones(request.auth).get(pk=zone.pk)
+    return selectors.zones(request.auth).get(pk=zone.pk)
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="List organisations")
 @paginate
 def list_organisations(request: HttpRequest, filters: OrganisationFilter = Query(...)):
-    qs = Organisation.objects.visible_to(request.auth).select_related("jurisdiction", "zone", "parent")
+    qs = selectors.organisations(request.auth)
     return filters.filter(qs)
 
 

@@ -7,7 +7,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -27,7 +26,7 @@ from tongcheng.kit.listing import Column, Filter, ListSpec, boolean, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 
-from . import geo
+from . import geo, selectors
 from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneDecisionForm, ZoneForm
 from .models import (
     AdjacentZone,
@@ -40,7 +39,6 @@ from .models import (
     OrganisationKind,
     Person,
     ZoneKind,
-    ZoneMember,
     ZoneStatus,
 )
 from .services import accounts, organisations, zones
@@ -94,7 +92,7 @@ JURISDICTION_LIST = ListSpec(
 
 @login_required
 def jurisdiction_list(request: HttpRequest) -> HttpResponse:
-    qs = Jurisdiction.objects.visible_to(request.user).select_related("parent")
+    qs = selectors.jurisdictions(request.user)
     return render_list(request, qs, JURISDICTION_LIST)
 
 
@@ -146,17 +144,6 @@ ZONE_LIST = ListSpec(
 )
 
 
-def _zone_qs(user):
-    members = ZoneMember.objects.select_related("jurisdiction", "party").order_by(
-        "side", "jurisdiction__code"
-    )
-    return (
-        AdjacentZone.objects.visible_to(user)
-        .select_related("metro", "parent")
-        .prefetch_related(Prefetch("members", queryset=members))
-    )
-
-
 def _may_define_zones(user) -> bool:
     return scope_of(user).has_role("office")
 
@@ -165,7 +152,7 @@ def _may_define_zones(user) -> bool:
 def zone_list(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,
-        _zone_qs(request.user),
+        selectors.zones(request.user),
         ZONE_LIST,
         extra={"create_url": reverse("zone_create") if _may_define_zones(request.user) else None},
     )
@@ -219,7 +206,7 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False) -> dict
 @login_required
 def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        zone = get_visible(_zone_qs(request.user), request.user, code=code)
+        zone = get_visible(selectors.zones(request.user), request.user, code=code)
     except ServiceError as exc:
         raise Http404 from exc
     orgs = Organisation.objects.visible_to(request.user).filter(zone=zone).select_related("jurisdiction")
@@ -315,7 +302,7 @@ def zone_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def metro_map(request: HttpRequest) -> HttpResponse:
-    zones_ = list(_zone_qs(request.user))
+    zones_ = list(selectors.zones(request.user))
     metros = MetroArea.objects.visible_to(request.user).prefetch_related("members__jurisdiction")
     cities = {
         m.jurisdiction.code
@@ -409,7 +396,7 @@ def _organisation_import_spec() -> ImportSpec:
 
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    qs = Organisation.objects.visible_to(request.user).select_related("jurisdiction", "zone")
+    qs = selectors.organisations(request.user)
     can_import = Organisation.objects.visible_to(request.user, "change").exists()
     return render_list(
         request,
@@ -561,7 +548,7 @@ AUDIT_LIST = ListSpec(
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    return render_list(request, AuditEntry.objects.visible_to(request.user), AUDIT_LIST)
+    return render_list(request, selectors.audit_entries(request.user), AUDIT_LIST)
 
 
 # --- account ---------------------------------------------------------------------------------------------
