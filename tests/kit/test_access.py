@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Q
 from django.test import override_settings
 
 from tongcheng.core.models import AdjacentZone, User
@@ -28,3 +29,25 @@ def test_in_production_an_unknown_action_reaches_no_rows():
     user = User.objects.get(username="office_pn")
     assert not restrict(AdjacentZone.objects.all(), user, "chnage").exists()
     assert restrict(AdjacentZone.objects.all(), user, "view").exists()
+
+
+def test_a_rule_through_a_to_many_relation_returns_each_row_once(monkeypatch):
+    """Given a rule that reaches zones through their members (a to-many join), when an officer of Jiangsu
+    lists zones, then each zone comes once: the count, the page and the rows agree."""
+    from tongcheng.kit import access
+
+    _rule, actions = access._RULES[AdjacentZone]
+    monkeypatch.setitem(
+        access._RULES,
+        AdjacentZone,
+        (
+            lambda scope, action: Q(members__jurisdiction__path__startswith="3"),
+            actions,
+        ),
+    )
+    user = User.objects.get(username="office_pn")
+    qs = restrict(AdjacentZone.objects.all(), user, "view")
+    codes = list(qs.values_list("code", flat=True))
+    assert len(codes) == len(set(codes)) == qs.count()
+    joined = AdjacentZone.objects.filter(members__jurisdiction__path__startswith="3").count()
+    assert joined > len(codes)  # the plain join would have repeated zones

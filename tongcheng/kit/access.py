@@ -121,7 +121,35 @@ def restrict(queryset: models.QuerySet, user: Any, action: str = "view") -> mode
     q = entry[0](scope, action)
     if q is NONE:
         return queryset.none()
+    if _reaches_to_many(queryset.model, q):
+        # A join through a to-many relation (e.g. a zone's members) repeats a row once per match; the
+        # subquery keeps each row once, so counts, pagination and exports stay right.
+        return queryset.filter(pk__in=queryset.model._default_manager.filter(q).values("pk"))
     return queryset.filter(q)
+
+
+def _lookups(q: Q) -> Iterable[str]:
+    for child in q.children:
+        if isinstance(child, Q):
+            yield from _lookups(child)
+        else:
+            yield child[0]
+
+
+def _reaches_to_many(model: type[models.Model], q: Q) -> bool:
+    for lookup in _lookups(q):
+        current = model
+        for part in lookup.split("__"):
+            try:
+                field = current._meta.get_field(part)
+            except Exception:  # a lookup or transform (startswith, in …), not a field
+                break
+            if field.is_relation and (field.one_to_many or field.many_to_many):
+                return True
+            if not field.is_relation or field.related_model is None:
+                break
+            current = field.related_model
+    return False
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:
