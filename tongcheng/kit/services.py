@@ -36,6 +36,9 @@ __all__ = [
     "get_visible",
     "require",
     "apply_changes",
+    "change_record",
+    "check_version",
+    "OVERWRITE",
 ]
 
 
@@ -179,12 +182,47 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+class _Overwrite:
+    """The explicit choice to write without comparing versions (an administrator repairing data). A
+    service that accepts it records it in its audit entry."""
+
+    def __repr__(self) -> str:
+        return "OVERWRITE"
+
+
+OVERWRITE: Any = _Overwrite()
+
+
+def check_version(expected_version: Any, current: int) -> None:
+    """Every write names the version it was based on: missing is refused (422 ``version_required``),
+    different is refused (409 ``stale_version``); only ``OVERWRITE`` skips the comparison, on purpose."""
+    if expected_version is OVERWRITE:
+        return
+    if expected_version is None:
+        raise ValidationFailed(
+            _("Give the version of the record you edited, so that a newer change is not overwritten."),
+            code="version_required",
+            field="version",
+        )
+    if expected_version != current:
+        raise ConflictError(
+            _("This record was changed by someone else since you opened it; reload and try again."),
+            field="version",
+        )
+
+
+def change_record(diff: dict[str, list[Any]], expected_version: Any) -> dict[str, Any]:
+    """The audit data of an update: the changed fields, and whether the version check was overridden."""
+    return {"changes": diff, **({"overwrite": True} if expected_version is OVERWRITE else {})}
+
+
 def apply_changes(
-    obj: models.Model, changes: dict[str, Any], expected_version: int | None, fields: Iterable[str]
+    obj: models.Model, changes: dict[str, Any], expected_version: Any, fields: Iterable[str]
 ) -> dict[str, list[Any]]:
     """Update allowed fields of a TrackedModel, refusing a stale edit: the row is written only if its
     version is still the one the editor saw (a compare-and-set in the UPDATE itself, so two concurrent
-    editors cannot both win). Returns {field: [before, after]} for the audit entry."""
+    editors cannot both win). The version is never optional (see ``check_version``). Returns
+    {field: [before, after]} for the audit entry."""
     allowed = set(fields)
     unknown = set(changes) - allowed
     if unknown:
@@ -199,11 +237,7 @@ def apply_changes(
         if before != value:
             diff[name] = [jsonable(before), jsonable(value)]
             setattr(obj, name, value)
-    if expected_version is not None and expected_version != obj.version:
-        raise ConflictError(
-            _("This record was changed by someone else since you opened it; reload and try again."),
-            field="version",
-        )
+    check_version(expected_version, obj.version)
     if not diff:
         return diff
     obj.full_clean(exclude=[f.name for f in obj._meta.fields if f.name not in allowed])

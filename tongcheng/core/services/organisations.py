@@ -23,6 +23,8 @@ from tongcheng.kit.services import (
     apply_changes,
     audit,
     audit_many,
+    change_record,
+    check_version,
     jsonable,
     require,
 )
@@ -99,7 +101,7 @@ def update_organisation(
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
     diff = apply_changes(org, changes, expected_version, ORGANISATION_EDITABLE_FIELDS)
     if diff:
-        audit(actor, "organisation.update", org, {"changes": diff}, zone_id=org.zone_id)
+        audit(actor, "organisation.update", org, change_record(diff, expected_version))
     return org
 
 
@@ -149,11 +151,7 @@ def _planned_changes(org: Organisation, changes: dict[str, Any], expected_versio
         if before != value:
             diff[name] = [jsonable(before), jsonable(value)]
             setattr(org, name, value)
-    if expected_version is not None and expected_version != org.version:
-        raise ConflictError(
-            _("This record was changed by someone else since you opened it; reload and try again."),
-            field="version",
-        )
+    check_version(expected_version, org.version)
     if diff:
         try:
             org.full_clean(

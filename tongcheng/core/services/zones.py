@@ -19,6 +19,7 @@ from tongcheng.kit.services import (
     ValidationFailed,
     apply_changes,
     audit,
+    change_record,
     get_visible,
     require,
 )
@@ -322,5 +323,5 @@ def update_zone(
     zone = AdjacentZone.objects.select_for_update().get(pk=zone.pk)
     diff = apply_changes(zone, changes, expected_version, ZONE_EDITABLE_FIELDS)
     if diff:
-        audit(actor, "zone.update", zone, {"changes": diff})
+        audit(actor, "zone.update", zone, change_record(diff, expected_version))
     return zone

@@ -1,0 +1,70 @@
+"""The service helpers of the kit: the version is never optional, and a deliberate overwrite is explicit."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from tongcheng.core.models import Organisation, User
+from tongcheng.core.services import organisations
+from tongcheng.kit.services import OVERWRITE, ConflictError, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def office():
+    return User.objects.get(username="office_pn")
+
+
+def test_a_write_without_the_version_it_was_based_on_is_refused():
+    """Given an organisation, when an edit names no version, then it is refused (422 version_required) and
+    nothing changes."""
+    org = Organisation.objects.get(key="fin-pukou")
+    with pytest.raises(ValidationFailed) as refused, transaction.atomic():
+        organisations.update_organisation(
+            actor=office(), organisation=org, changes={"name_en": "X"}, expected_version=None
+        )
+    assert refused.value.code == "version_required" and refused.value.field == "version"
+    assert Organisation.objects.get(pk=org.pk).name_en == org.name_en
+
+
+def test_a_stale_version_is_refused_and_an_explicit_overwrite_is_not():
+    org = Organisation.objects.get(key="fin-pukou")
+    with pytest.raises(ConflictError), transaction.atomic():
+        organisations.update_organisation(
+            actor=office(), organisation=org, changes={"name_en": "X"}, expected_version=org.version + 5
+        )
+    with transaction.atomic():
+        organisations.update_organisation(
+            actor=office(), organisation=org, changes={"name_en": "X"}, expected_version=OVERWRITE
+        )
+    assert Organisation.objects.get(pk=org.pk).name_en == "X"
+
+
+def test_an_import_row_without_a_version_is_a_row_error(client_for):
+    """Given an export edited in a spreadsheet whose version cell was cleared, when it is imported, then
+    that row is refused with the version column named and nothing is written."""
+    org = Organisation.objects.get(key="fin-pukou")
+    body = f"key,name,version\nfin-pukou,{org.name}（改）,\n".encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for("office_pn").post(
+        "/organisations/import/",
+        {"file": SimpleUploadedFile("orgs.csv", body, content_type="text/csv")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert b"version" in response.content
+    assert Organisation.objects.get(pk=org.pk).name == org.name
+
+
+def test_a_deliberate_overwrite_is_in_the_audit_entry():
+    from tongcheng.core.models import AuditEntry
+
+    org = Organisation.objects.get(key="fin-pukou")
+    with transaction.atomic():
+        organisations.update_organisation(
+            actor=office(), organisation=org, changes={"name_en": "Y"}, expected_version=OVERWRITE
+        )
+    entry = AuditEntry.objects.filter(action="organisation.update", object_id=str(org.pk)).latest("id")
+    assert entry.data["overwrite"] is True and entry.data["changes"]["name_en"][1] == "Y"

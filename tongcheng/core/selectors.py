@@ -1,0 +1,45 @@
+"""The read querysets of the core registry, each built once for the pages, the API and the exports.
+
+Every function takes the user (and the action) and returns a queryset already restricted by
+``visible_to``, with the joins its readers need, so a page and the API can never disagree on what a user
+sees or on how a row is loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import AdjacentZone, AuditEntry, Jurisdiction, Organisation, Person, ZoneMember
+
+__all__ = ["audit_entries", "jurisdictions", "organisations", "people", "zones"]
+
+
+def zones(user: Any, action: str = "view") -> QuerySet[AdjacentZone]:
+    members = ZoneMember.objects.select_related("jurisdiction", "party").order_by(
+        "side", "jurisdiction__code"
+    )
+    return (
+        AdjacentZone.objects.visible_to(user, action)
+        .select_related("metro", "parent")
+        .prefetch_related(Prefetch("members", queryset=members))
+    )
+
+
+def jurisdictions(user: Any, at: dt.date | None = None) -> QuerySet[Jurisdiction]:
+    """Jurisdictions valid on ``at``; every one, former codes included, when ``at`` is None."""
+    qs = Jurisdiction.objects.visible_to(user).select_related("parent", "successor")
+    return qs.valid_on(at) if at is not None else qs
+
+
+def organisations(user: Any, action: str = "view") -> QuerySet[Organisation]:
+    return Organisation.objects.visible_to(user, action).select_related("jurisdiction", "zone", "parent")
+
+
+def people(user: Any, action: str = "view") -> QuerySet[Person]:
+    return Person.objects.visible_to(user, action).select_related("organisation")
+
+
+def audit_entries(user: Any) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.visible_to(user)
