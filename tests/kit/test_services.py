@@ -68,3 +68,38 @@ def test_a_deliberate_overwrite_is_in_the_audit_entry():
         )
     entry = AuditEntry.objects.filter(action="organisation.update", object_id=str(org.pk)).latest("id")
     assert entry.data["overwrite"] is True and entry.data["changes"]["name_en"][1] == "Y"
+
+
+@pytest.mark.parametrize("key", ["fin-pukou", "a-key-nobody-has"])
+def test_a_create_outside_the_scope_does_not_reveal_whether_the_key_exists(key):
+    """Given 江宁—博望's office, when it tries to create an organisation in 浦口区 (outside its territory)
+    under a key that exists there (fin-pukou) or under a new key, then both are refused alike (403, the same
+    message): the refusal never tells an outsider that fin-pukou exists. Nothing is written."""
+    from tongcheng.core.models import Jurisdiction
+    from tongcheng.kit.services import ForbiddenError
+
+    before = Organisation.objects.count()
+    with pytest.raises(ForbiddenError) as refused:
+        organisations.create_organisation(
+            actor=User.objects.get(username="office_jb"),
+            key=key,
+            name="测试机构",
+            kind="government_department",
+            jurisdiction=Jurisdiction.objects.current().get(code="320111"),
+        )
+    assert refused.value.code == "forbidden" and "exists" not in str(refused.value.message)
+    assert Organisation.objects.count() == before
+
+
+def test_inside_the_scope_a_duplicate_key_is_named():
+    from tongcheng.core.models import Jurisdiction
+
+    with pytest.raises(ValidationFailed) as refused:
+        organisations.create_organisation(
+            actor=office(),
+            key="fin-pukou",
+            name="测试机构",
+            kind="government_department",
+            jurisdiction=Jurisdiction.objects.current().get(code="320111"),
+        )
+    assert refused.value.code == "duplicate_key" and refused.value.field == "key"

@@ -11,6 +11,7 @@ Views, API endpoints and management commands only parse input and call services.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "ServiceError",
     "ValidationFailed",
     "audit",
+    "create",
     "audit_many",
     "get_visible",
     "require",
@@ -209,6 +211,40 @@ def check_version(expected_version: Any, current: int) -> None:
             _("This record was changed by someone else since you opened it; reload and try again."),
             field="version",
         )
+
+
+def create(
+    actor: Any, instance: models.Model, *, action: str = "change", refusal: Any = None
+) -> models.Model:
+    """Save a new record for the actor: permission on the target scope first, then validation, save, and
+    a re-check that the saved row is in the actor's scope.
+
+    The scope is decided by the rule of the model on the saved row itself, so it is tried first inside a
+    savepoint with the unique fields set to throw-away values: an actor outside the scope gets the same
+    refusal whether or not a record with that key exists (the key's existence is never revealed); only
+    an actor who may create there learns of a duplicate."""
+    model = type(instance)
+    unique = [
+        f for f in model._meta.fields if f.unique and not f.primary_key and isinstance(f, models.CharField)
+    ]
+    real = {f.attname: getattr(instance, f.attname) for f in unique}
+    with transaction.atomic():
+        for f in unique:
+            setattr(instance, f.attname, "~" + secrets.token_hex(8)[: max(1, (f.max_length or 17) - 1)])
+        instance.save(force_insert=True)
+        allowed = restrict(model._default_manager.filter(pk=instance.pk), actor, action).exists()
+        transaction.set_rollback(True)
+    instance.pk = None
+    instance._state.adding = True
+    for name, value in real.items():
+        setattr(instance, name, value)
+    if not allowed:
+        raise ForbiddenError(refusal)
+    instance.full_clean()
+    instance.save(force_insert=True)
+    if not restrict(model._default_manager.filter(pk=instance.pk), actor, action).exists():
+        raise ForbiddenError(refusal)
+    return instance
 
 
 def change_record(diff: dict[str, list[Any]], expected_version: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from tongcheng.kit.services import (
     audit_many,
     change_record,
     check_version,
+    create,
     jsonable,
     require,
 )
@@ -67,12 +68,6 @@ def create_organisation(
     if zone is not None and not restrict(AdjacentZone.objects.filter(pk=zone.pk), actor, "change").exists():
         # Attaching an organisation to a zone shows it to that zone's people: only its office may.
         raise ForbiddenError(_("You may not create an organisation there."), field="zone")
-    if Organisation.objects.filter(key=key).exists():
-        raise ValidationFailed(
-            _("An organisation with key %(key)s already exists.") % {"key": key},
-            code="duplicate_key",
-            field="key",
-        )
     org = Organisation(
         key=key,
         name=name,
@@ -84,11 +79,16 @@ def create_organisation(
         description=description,
         established=established,
     )
-    org.full_clean()
-    org.save()
-    # Saved first, then checked: the new row must fall inside what the actor may change.
-    if not restrict(Organisation.objects.filter(pk=org.pk), actor, "change").exists():
-        raise ForbiddenError(_("You may not create an organisation there."), field="jurisdiction")
+    try:
+        create(actor, org, refusal=_("You may not create an organisation there."))
+    except ValidationError as exc:
+        if "key" in exc.message_dict and Organisation.objects.filter(key=key).exists():
+            raise ValidationFailed(
+                _("An organisation with key %(key)s already exists.") % {"key": key},
+                code="duplicate_key",
+                field="key",
+            ) from exc
+        raise
     audit(actor, "organisation.create", org, {"kind": kind}, zone_id=org.zone_id)
     return org
 
