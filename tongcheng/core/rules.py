@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from tongcheng.kit.access import ALL, NONE, register_rule
+from tongcheng.kit.access import ALL, NONE, any_of, register_rule
 
 from .models import (
     AdjacentZone,
@@ -79,14 +79,15 @@ def zone_rule(scope: Scope, action: str) -> Q:
     if roles is None:
         return NONE
     if action == "view":
-        return scope.zone_q(roles, "id") | _own_proposals_q(scope, "proposed_by_id")
+        return any_of(scope.zone_q(roles, "id"), _own_proposals_q(scope, "proposed_by_id"))
     if action == "change":
         # Editing needs an office grant on the zone itself or on its metropolitan area, not a
         # grant that merely reaches the zone through a member jurisdiction.
         ids = {g.zone_id for g in scope.grants if g.role in EDITORS and g.zone_id}
         metros = {g.metro_id for g in scope.grants if g.role in EDITORS and g.metro_id}
-        q = Q(pk__in=sorted(ids)) if ids else NONE
-        return q | Q(metro_id__in=sorted(metros)) if metros else q
+        return any_of(
+            Q(pk__in=sorted(ids)) if ids else NONE, Q(metro_id__in=sorted(metros)) if metros else NONE
+        )
     return scope.zone_q(roles, "id")
 
 
@@ -96,7 +97,7 @@ def zone_member_rule(scope: Scope, action: str) -> Q:
     if roles is None:
         return NONE
     q = scope.zone_q(roles, "zone_id")
-    return q | _own_proposals_q(scope, "zone__proposed_by_id") if action == "view" else q
+    return any_of(q, _own_proposals_q(scope, "zone__proposed_by_id")) if action == "view" else q
 
 
 @register_rule(Organisation, actions=("view", "change", "history"))
@@ -104,7 +105,7 @@ def organisation_rule(scope: Scope, action: str) -> Q:
     roles = _zone_roles(action)
     if roles is None:
         return NONE
-    return scope.zone_q(roles, "zone_id") | scope.path_q(roles, "jurisdiction__path")
+    return any_of(scope.zone_q(roles, "zone_id"), scope.path_q(roles, "jurisdiction__path"))
 
 
 @register_rule(Person, actions=("view", "change", "history", "unmask"))
@@ -115,8 +116,8 @@ def person_rule(scope: Scope, action: str) -> Q:
         roles = _zone_roles(action)
     if roles is None:
         return NONE
-    return scope.zone_q(roles, "organisation__zone_id") | scope.path_q(
-        roles, "organisation__jurisdiction__path"
+    return any_of(
+        scope.zone_q(roles, "organisation__zone_id"), scope.path_q(roles, "organisation__jurisdiction__path")
     )
 
 
@@ -142,12 +143,13 @@ def audit_rule(scope: Scope, action: str) -> Q:
     readers = [g for g in scope.grants if g.role in AUDIT_READERS]
     metros = sorted({g.metro_id for g in readers if g.metro_id})
     organisations = sorted({g.organisation_id for g in readers if g.organisation_id})
-    q = scope.zone_q(AUDIT_READERS, "zone_id") | scope.path_q(AUDIT_READERS, "jurisdiction__path")
-    if metros:
-        q |= Q(metro_id__in=metros)
-    if organisations:
-        q |= Q(organisation_id__in=organisations)
-    return q | Q(actor_id=scope.user_id)
+    return any_of(
+        scope.zone_q(AUDIT_READERS, "zone_id"),
+        scope.path_q(AUDIT_READERS, "jurisdiction__path"),
+        Q(metro_id__in=metros) if metros else NONE,
+        Q(organisation_id__in=organisations) if organisations else NONE,
+        Q(actor_id=scope.user_id),
+    )
 
 
 @register_rule(RoleGrant, actions=("view",))

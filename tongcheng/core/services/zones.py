@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from tongcheng.kit.access import forget_scope, restrict, scope_of
+from tongcheng.kit.access import bump_scope_version, forget_scope, restrict, scope_of
 from tongcheng.kit.services import (
     ConflictError,
     ForbiddenError,
@@ -256,6 +256,7 @@ def create_zone(
         if not metro_office:
             # Inside the actor's own territory: the grant reaches nothing the actor does not already run.
             _grant_founding_office(granted_by=actor, user=actor, zone=zone)
+    bump_scope_version()
     forget_scope(actor)
     return zone
 
@@ -296,6 +297,7 @@ def approve_zone(*, actor: Any, zone: AdjacentZone, note: str = "") -> AdjacentZ
     proposer = zone.proposed_by
     if proposer is not None and proposer.is_active:
         _grant_founding_office(granted_by=actor, user=proposer, zone=zone)
+    bump_scope_version()
     forget_scope(actor)
     return zone
 
@@ -312,6 +314,7 @@ def reject_zone(*, actor: Any, zone: AdjacentZone, note: str) -> AdjacentZone:
     zone.refresh_from_db()
     zone.save(update_fields=["updated_at"])
     audit(actor, "zone.reject", zone, {"note": note.strip()})
+    bump_scope_version()
     return zone
 
 
@@ -324,4 +327,5 @@ def update_zone(
     diff = apply_changes(zone, changes, expected_version, ZONE_EDITABLE_FIELDS)
     if diff:
         audit(actor, "zone.update", zone, change_record(diff, expected_version))
+        bump_scope_version()
     return zone
