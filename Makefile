@@ -7,7 +7,7 @@ PORT   ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= tongcheng.settings
 
-.PHONY: run test install install-test messages migrate demo lint chromium bench clean
+.PHONY: run test install install-test messages migrate demo lint chromium bench bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ test: $(VENV)/.installed-test messages chromium
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/settlement.py
+
+# Cost per request under gunicorn (bench/web.py): SQLite in a temporary folder and PostgreSQL at
+# 127.0.0.1:5432 (database bench_web, dropped and created again); BENCH_DB=sqlite skips PostgreSQL.
+BENCH_DB ?= sqlite postgres
+bench-web: messages
+	$(BIN)/python bench/web.py --db $(BENCH_DB)
 
 clean:
 	rm -rf $(VENV) db staticfiles
