@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from tongcheng.kit.access import can, scope_of
+from tongcheng.kit.access import can, scope_of, visible_or_none
 from tongcheng.kit.auditing import action_label
 from tongcheng.kit.history import record_history
 from tongcheng.kit.importing import ImportSpec, TableError, read_table, run_import
@@ -214,6 +214,7 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
         "zone": zone,
         "members": list(zone.members.all()),
         "organisations": orgs,
+        "parent": visible_or_none(request.user, zone.parent),
         "children": AdjacentZone.objects.visible_to(request.user).filter(parent=zone),
         "map": _map_payload([zone]),
         "history": record_history(request, zone),
@@ -482,6 +483,8 @@ def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
     people = Person.objects.visible_to(request.user).filter(organisation=org)
     context = {
         "obj": org,
+        "zone": visible_or_none(request.user, org.zone),
+        "parent": visible_or_none(request.user, org.parent),
         "people": [
             {"person": p, "masked": mask_id_number(p.id_number) if p.id_number else ""} for p in people
         ],

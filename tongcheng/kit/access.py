@@ -27,6 +27,7 @@ __all__ = [
     "restrict",
     "rule_actions",
     "scope_of",
+    "visible_or_none",
     "set_scope_loader",
 ]
 
@@ -150,6 +151,14 @@ def _reaches_to_many(model: type[models.Model], q: Q) -> bool:
                 break
             current = field.related_model
     return False
+
+
+def visible_or_none(user: Any, obj: models.Model | None) -> models.Model | None:
+    """A linked record (a zone's parent, an organisation's zone) as the page may name it: the record when
+    the user sees it, else None, so that a page never names what the user may not see."""
+    if obj is None:
+        return None
+    return obj if can(user, "view", obj) else None
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:
