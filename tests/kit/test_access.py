@@ -64,3 +64,9 @@ def test_a_linked_record_the_user_may_not_see_is_not_named(client_for):
     assert parent.name not in page and f"/zones/{parent.code}/" not in page
     page = client_for("officer_pukou").get("/zones/pukou-nanqiao/").content.decode()
     assert f"/zones/{parent.code}/" in page
+
+
+def test_the_api_names_a_linked_record_only_when_the_caller_sees_it(client_for):
+    """The API follows the pages: 浦口—南谯's parent code is null for its office and given to 浦口's officer."""
+    assert client_for("office_pn").get("/api/v1/zones/pukou-nanqiao").json()["parent"] is None
+    assert client_for("officer_pukou").get("/api/v1/zones/pukou-nanqiao").json()["parent"] == "ning-chu-nfz"

@@ -123,7 +123,7 @@ class ZoneOut(Schema):
     name_en: str
     kind: str
     metro: str = Field(..., alias="metro.code")
-    parent: str | None = Field(None, alias="parent.code")
+    parent: str | None = Field(None, alias="visible_parent_code")  # only when the caller may see it
     established: dt.date
     ended: dt.date | None
     planning_area_km2: Decimal | None
@@ -198,8 +198,9 @@ class OrganisationOut(Schema):
     name_en: str
     kind: str
     jurisdiction: JurisdictionRef
-    zone: str | None = Field(None, alias="zone.code")
-    parent: str | None = Field(None, alias="parent.key")
+    # Named only when the caller may see them (core.selectors annotates the visible codes).
+    zone: str | None = Field(None, alias="visible_zone_code")
+    parent: str | None = Field(None, alias="visible_parent_key")
     established: dt.date | None
     description: str
     synthetic: bool

@@ -334,7 +334,7 @@ ORGANISATION_LIST = ListSpec(
         Column("name_en", gettext_lazy("English name")),
         Column("kind", gettext_lazy("Kind"), sort="kind", display=lambda o: o.get_kind_display()),
         Column("jurisdiction", gettext_lazy("Jurisdiction"), value=lambda o: o.jurisdiction.code),
-        Column("zone", gettext_lazy("Zone"), value=lambda o: o.zone.code if o.zone else ""),
+        Column("zone", gettext_lazy("Zone"), value=lambda o: o.visible_zone_code or ""),
         Column("established", gettext_lazy("Established"), sort="established"),
         Column("description", gettext_lazy("Description")),
         Column("version", gettext_lazy("Version")),
