@@ -44,6 +44,8 @@ for _code, _label in (
     ("user.set_language", _("Language changed")),
     ("token.create", _("API token created")),
     ("token.revoke", _("API token revoked")),
+    ("attachment.add", _("Attachment added")),
+    ("attachment.remove", _("Attachment removed")),
 ):
     register_action(_code, _label)
 
