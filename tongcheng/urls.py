@@ -6,6 +6,7 @@ from .api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("attachments/", include("tongcheng.kit.attachments.urls")),
     path("", include("tongcheng.core.urls")),
 ]
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 
 from tongcheng.core.models import (
     AdjacentZone,
@@ -23,6 +26,7 @@ from tongcheng.core.models import (
     User,
 )
 from tongcheng.core.services import accounts, grants, organisations, zones
+from tongcheng.kit.attachments import services as attachment_services
 from tongcheng.kit.auditing import AUDIT_ACTIONS
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +84,23 @@ def _person_without_zone() -> Person:
     person = Person.objects.select_related("organisation").get(organisation__key="fin-pukou")
     assert person.organisation.zone_id is None
     return person
+
+
+def _attach():
+    # An organisation with no zone (fin-pukou): its files are anchored on its jurisdiction. The bytes go to
+    # an in-memory storage, never to the real attachment folder.
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "attachments": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        }
+    ):
+        return attachment_services.attach(
+            actor=user("office_pn"),
+            owner=Organisation.objects.get(key="fin-pukou"),
+            use="organisation.document",
+            uploaded_file=SimpleUploadedFile("决算.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
 
 
 # action -> (what to do, who must read the entry, who must not)
@@ -153,6 +174,12 @@ SCENARIOS = {
         lambda: accounts.create_api_token(actor=user("officer_pukou"), name="脚本"),
         ["officer_pukou"],
         ["auditor_pn", "auditor_metro"],
+    ),
+    "attachment.add": (_attach, ["auditor_pn", "office_pn", "auditor_metro"], ["auditor_jb", "office_jb"]),
+    "attachment.remove": (
+        lambda: attachment_services.remove(actor=user("office_pn"), attachment=_attach()),
+        ["auditor_pn", "office_pn", "auditor_metro"],
+        ["auditor_jb", "office_jb"],
     ),
     "token.revoke": (
         lambda: accounts.revoke_api_token(

@@ -45,6 +45,7 @@ PAGES: list[tuple[str | None, str, int]] = [
     ("office_pn", "/organisations/", 200),
     ("office_pn", "/organisations/import/", 200),
     ("office_pn", f"/organisations/{ORGANISATION}/", 200),
+    ("office_pn", f"/organisations/{ORGANISATION}/documents/", 200),
     ("office_pn", "/audit/", 200),
     ("office_pn", "/me/tokens/", 200),
     ("office_pn", "/api/v1/docs", 200),
@@ -60,7 +61,7 @@ PAGES: list[tuple[str | None, str, int]] = [
 # Pages reached by POST, and URLs that answer something other than a page.
 POSTED_PAGES = {"person_unmask"}
 # Endpoints that answer with data or a redirect, never an HTML page of their own.
-NOT_PAGES = {"geojson", "healthz", "logout", "set_language", "zone_decide"}
+NOT_PAGES = {"geojson", "healthz", "logout", "set_language", "zone_decide", "zone_sheet"}
 
 
 def _production_settings(monkeypatch) -> dict:

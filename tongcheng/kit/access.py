@@ -26,6 +26,7 @@ __all__ = [
     "register_rule",
     "restrict",
     "rule_actions",
+    "rule_q",
     "scope_of",
     "visible_or_none",
     "set_scope_loader",
@@ -97,6 +98,15 @@ def register_rule(model: type[models.Model], actions: Iterable[str]) -> Callable
         return rule
 
     return decorator
+
+
+def rule_q(model: type[models.Model], scope: Any, action: str) -> Q:
+    """The Q a model's rule gives for a scope and action (NONE without a rule or for an unknown action):
+    for a rule that follows another model's rule (e.g. an attachment follows its owner's)."""
+    entry = _RULES.get(model)
+    if entry is None or action not in entry[1]:
+        return NONE
+    return entry[0](scope, action)
 
 
 def rule_actions(model: type[models.Model]) -> frozenset[str]:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "tongcheng.core",
+    "tongcheng.kit.attachments",
     "tongcheng.cooperation",
 ]
 
@@ -179,9 +180,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+# Attachments live in their own storage, never under MEDIA_ROOT and never served by a URL: they are
+# downloaded only through the view that checks the owner (docs/kit/attachments.md, also for S3).
+TONGCHENG_ATTACHMENTS_ROOT = Path(
+    os.environ.get("TONGCHENG_ATTACHMENTS_ROOT", BASE_DIR / "db" / "attachments")
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": TONGCHENG_ATTACHMENTS_ROOT},
+    },
 }
 WHITENOISE_USE_FINDERS = True
 
