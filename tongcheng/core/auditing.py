@@ -44,6 +44,10 @@ for _code, _label in (
     ("user.set_language", _("Language changed")),
     ("token.create", _("API token created")),
     ("token.revoke", _("API token revoked")),
+    # Multi-party confirmation (tongcheng.kit.workflow.confirmations), on any module's records.
+    ("confirmation.request", _("Confirmation requested")),
+    ("confirmation.confirm", _("Confirmed by a party")),
+    ("confirmation.reject", _("Confirmation refused by a party")),
 ):
     register_action(_code, _label)
 
