@@ -39,11 +39,16 @@ class LockedRows:
 
     def fresh(self, obj: models.Model) -> Any:
         """The locked copy of ``obj`` (read after the lock was taken), or None if its row is gone."""
-        return self._by_key.get((type(obj)._meta.concrete_model._meta.db_table, obj.pk))
+        return self._by_key.get((_table(type(obj)), obj.pk))
 
     def of(self, model: type[models.Model]) -> list[Any]:
-        table = model._meta.concrete_model._meta.db_table
+        table = _table(model)
         return [row for row in self.rows if type(row)._meta.db_table == table]
+
+
+def _table(model: type[models.Model]) -> str:
+    concrete = model._meta.concrete_model or model
+    return concrete._meta.db_table
 
 
 def lock_in_order(*items: models.Model | models.QuerySet[Any] | Iterable[models.Model]) -> LockedRows:
@@ -55,8 +60,7 @@ def lock_in_order(*items: models.Model | models.QuerySet[Any] | Iterable[models.
     wanted: dict[str, tuple[type[models.Model], set[Any]]] = {}
     for item in items:
         for model, pks in _rows_of(item):
-            concrete = model._meta.concrete_model
-            assert concrete is not None
+            concrete = model._meta.concrete_model or model
             _, keys = wanted.setdefault(concrete._meta.db_table, (concrete, set()))
             keys.update(pks)
     locked: list[models.Model] = []

@@ -116,7 +116,7 @@ def answers_for(scope: Scope, row: Confirmation) -> bool:
             continue
         if row.organisation_id and grant.organisation_id == row.organisation_id:
             return True
-        if row.jurisdiction_id:
+        if row.jurisdiction is not None:
             path = row.jurisdiction.path
             if grant.organisation_id and grant.organisation_path == path:
                 return True

@@ -104,9 +104,10 @@ class Workflow:
                 self.model._meta.get_field(field_name)
             except FieldDoesNotExist as exc:
                 raise ImproperlyConfigured(f"{name} has no field {field_name!r} for its workflow") from exc
-        choices = self.model._meta.get_field(self.field).choices
+        state_field = self.model._meta.get_field(self.field)
+        choices = getattr(state_field, "flatchoices", None)
         if choices:
-            declared = {str(value) for value, _label in choices}  # type: ignore[misc]
+            declared = {str(value) for value, _label in choices}
             if declared != set(self.states):
                 raise ImproperlyConfigured(
                     f"{name}.{self.field}: the workflow's states {sorted(self.states)} are not the field's "
