@@ -98,17 +98,24 @@ def test_an_illegal_transition_is_409_invalid_transition_and_writes_nothing():
 
 def test_an_illegal_transition_through_the_api_is_409_invalid_transition(client_for):
     """Given a rejected proposal, when the metro office posts approve to the API, then it answers 409 with
-    code invalid_transition naming the status field, and the zone stays rejected with one log row."""
+    code invalid_transition naming the status field and saying in words (here Chinese) which step the state
+    forbids, and the zone stays rejected with one log row."""
     zone = propose()
     metro = client_for("office_metro")
     response = metro.post(
         "/api/v1/zones/lishui-bowang/reject", {"note": "重叠"}, content_type="application/json"
     )
     assert response.status_code == 200
-    response = metro.post("/api/v1/zones/lishui-bowang/approve", {}, content_type="application/json")
+    response = metro.post(
+        "/api/v1/zones/lishui-bowang/approve",
+        {},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert response.status_code == 409
     body = response.json()
     assert (body["code"], body["field"]) == ("invalid_transition", "status")
+    assert body["message"] == "记录当前为“已驳回”，不能执行“批准”。"
     zone.refresh_from_db()
     assert zone.status == "rejected" and len(logs(zone)) == 1
 
