@@ -28,6 +28,7 @@ from tongcheng.core.models import (
 from tongcheng.core.services import accounts, grants, organisations, zones
 from tongcheng.kit.attachments import services as attachment_services
 from tongcheng.kit.auditing import AUDIT_ACTIONS
+from tongcheng.kit.workflow import confirmations
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +104,34 @@ def _attach():
         )
 
 
+def _ask_finance_bureaus():
+    zone = AdjacentZone.objects.get(code="pukou-nanqiao")
+    bureaus = list(Organisation.objects.filter(key__in=["fin-pukou", "fin-nanqiao"]))
+    confirmations.request_confirmations(user("office_pn"), zone, bureaus, role="finance")
+    return zone, Organisation.objects.get(key="fin-pukou")
+
+
 # action -> (what to do, who must read the entry, who must not)
 SCENARIOS = {
+    "confirmation.request": (
+        _ask_finance_bureaus,
+        ["auditor_pn", "office_pn", "office_metro", "auditor_metro"],
+        ["auditor_jb"],
+    ),
+    "confirmation.confirm": (
+        lambda: confirmations.confirm(
+            user("finance_pukou"),
+            *_ask_finance_bureaus(),
+            expected_version=AdjacentZone.objects.get(code="pukou-nanqiao").version,
+        ),
+        ["auditor_pn", "office_pn", "auditor_metro"],
+        ["auditor_jb"],
+    ),
+    "confirmation.reject": (
+        lambda: confirmations.reject(user("finance_pukou"), *_ask_finance_bureaus(), reason="金额有误"),
+        ["auditor_pn", "office_pn", "auditor_metro"],
+        ["auditor_jb"],
+    ),
     "zone.create": (
         _nested_zone,
         ["auditor_pn", "office_pn", "office_metro", "auditor_metro"],

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "csp",
     "tongcheng.core",
     "tongcheng.kit.attachments",
+    "tongcheng.kit.workflow",
     "tongcheng.cooperation",
 ]
 
