@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("tongcheng.core.urls")),
+    path("", include("tongcheng.kit.calendar.urls")),
 ]
 
 # Pages and JSON that work without the database or the static manifest; a database that does not answer

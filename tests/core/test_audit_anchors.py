@@ -24,6 +24,7 @@ from tongcheng.core.models import (
     User,
 )
 from tongcheng.core.services import accounts, grants, organisations, zones
+from tongcheng.kit.calendar import services as calendar_services
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +162,20 @@ SCENARIOS = {
         ),
         ["officer_pukou"],
         ["auditor_pn", "auditor_metro"],
+    ),
+    # The calendar is national: its entry is anchored on the metro area of the office that entered it.
+    "calendar.schedule": (
+        lambda: calendar_services.save_schedule(
+            actor=user("office_metro"),
+            year=2027,
+            days=[calendar_services.DaySpec(dt.date(2027, 2, 8), False, "春节")],
+            basis="国办发明电（测试）",
+            published_on=None,
+            complete=True,
+            expected_version=0,
+        ),
+        ["office_metro", "auditor_metro"],
+        ["auditor_pn", "office_pn"],
     ),
 }
 

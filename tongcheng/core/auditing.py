@@ -44,6 +44,7 @@ for _code, _label in (
     ("user.set_language", _("Language changed")),
     ("token.create", _("API token created")),
     ("token.revoke", _("API token revoked")),
+    ("calendar.schedule", _("Holiday schedule entered")),
 ):
     register_action(_code, _label)
 
