@@ -87,10 +87,6 @@ class Calendar:
     def covers(self, year: int) -> bool:
         return year in covered_years() or year in self.entered_years
 
-    def years(self) -> list[int]:
-        """Every covered year, sorted."""
-        return sorted({*covered_years(), *self.entered_years})
-
     def is_workday(self, day: datetime.date) -> bool:
         return is_workday(day, self)
 
