@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("attachments/", include("tongcheng.kit.attachments.urls")),
     path("", include("tongcheng.core.urls")),
+    path("", include("tongcheng.core.calendar.urls")),
 ]
 
 # Pages and JSON that work without the database or the static manifest; a database that does not answer

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 
+from tongcheng.core.calendar import services as calendar_services
 from tongcheng.core.models import (
     AdjacentZone,
     AuditEntry,
@@ -215,6 +216,20 @@ SCENARIOS = {
         ),
         ["officer_pukou"],
         ["auditor_pn", "auditor_metro"],
+    ),
+    # The calendar is national: its entry is anchored on the metro area of the office that entered it.
+    "calendar.schedule": (
+        lambda: calendar_services.save_schedule(
+            actor=user("office_metro"),
+            year=2027,
+            days=[calendar_services.DaySpec(dt.date(2027, 2, 8), False, "春节")],
+            basis="国办发明电（测试）",
+            published_on=None,
+            complete=True,
+            expected_version=0,
+        ),
+        ["office_metro", "auditor_metro"],
+        ["auditor_pn", "office_pn"],
     ),
 }
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "tongcheng.core",
     "tongcheng.kit.attachments",
     "tongcheng.kit.workflow",
+    "tongcheng.core.calendar",
     "tongcheng.cooperation",
 ]
 
