@@ -22,6 +22,7 @@ from .core.api_tools import router as tools_router
 from .core.services.accounts import user_for_token
 from .core.services.base import ServiceError
 from .errors import DATABASE_UNAVAILABLE_MESSAGE
+from .kit.jobs.api import router as jobs_router
 
 
 class InvalidToken(AuthenticationError):
@@ -203,3 +204,4 @@ def http_error(request: HttpRequest, exc: HttpError):
 
 api.add_router("/", core_router)
 api.add_router("/tools", tools_router)
+api.add_router("/jobs", jobs_router)

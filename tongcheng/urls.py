@@ -6,6 +6,8 @@ from .api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("jobs/", include("tongcheng.kit.jobs.urls")),
+    path("notifications/", include("tongcheng.kit.notifications.urls")),
     path("", include("tongcheng.core.urls")),
 ]
 
