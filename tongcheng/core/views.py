@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
+
+from tongcheng.kit.jobs.imports import start_import_job
 
 from . import geo
 from .access import can, scope_of
@@ -471,6 +474,24 @@ def _organisation_import_checked(request: HttpRequest, limit: int) -> HttpRespon
     except TableError as exc:
         form.add_error("file", exc.message)
         return _import_page(request, form, status=400)
+    if len(rows) > settings.TONGCHENG_IMPORT_INLINE_MAX_ROWS:
+        # Too long for one request: the worker applies it through the same spec and services.
+        job = start_import_job(
+            request.user,
+            _organisation_import_spec,
+            upload,
+            kind="core.organisation_import",
+            title=_("Import of organisations from %(name)s") % {"name": upload.name},
+            apply_good_rows=form.cleaned_data["apply_good_rows"],
+        )
+        messages.info(
+            request,
+            _(
+                "The file has %(count)d rows: it is imported in the background. This page shows how far it got."
+            )
+            % {"count": len(rows)},
+        )
+        return redirect(job.get_absolute_url())
     result = run_import(
         request.user, _organisation_import_spec(), rows, apply_good_rows=form.cleaned_data["apply_good_rows"]
     )
