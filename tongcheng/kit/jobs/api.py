@@ -11,11 +11,13 @@ The client then polls the job's URL (``Location``) until ``status`` is ``succeed
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.conf import settings
 from ninja import Field, Router, Schema
-from ninja.pagination import paginate
+from ninja.pagination import LimitOffsetPagination, paginate
 
 from tongcheng.core.schemas import ErrorOut
 
@@ -59,6 +61,11 @@ class JobAcceptedOut(Schema):
     page_url: str = Field(..., description="The job's page in the application")
 
 
+def caller(request: HttpRequest) -> Any:
+    """The authenticated caller Ninja put on the request (session or token)."""
+    return getattr(request, "auth", None)
+
+
 def job_url(job: Job) -> str:
     return reverse("api:get_job", kwargs={"job_id": job.pk})
 
@@ -72,16 +79,25 @@ def job_accepted(request: HttpRequest, job: Job) -> HttpResponse:
     return response
 
 
+class BoundedPagination(LimitOffsetPagination):
+    """Ninja's limit/offset with an upper bound on the offset: SQLite refuses an OFFSET beyond 2**63 with an
+    error (a 500) instead of an empty page; a bound turns such a request into a 422 naming the field."""
+
+    class Input(Schema):
+        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1)
+        offset: int = Field(0, ge=0, le=1_000_000_000)
+
+
 @router.get("", response=list[JobOut], summary="List jobs")
-@paginate
+@paginate(BoundedPagination)
 def list_jobs(request: HttpRequest):
     """The caller's jobs, and those anchored in the zones the caller oversees (office, auditor); newest first."""
-    return Job.objects.visible_to(request.auth)
+    return Job.objects.visible_to(caller(request))
 
 
 @router.get("/{job_id}", response={200: JobOut, **ERRORS}, summary="A job's status")
 def get_job(request: HttpRequest, job_id: int):
-    return visible_job(request.auth, job_id)
+    return visible_job(caller(request), job_id)
 
 
 @router.get(
@@ -93,4 +109,4 @@ def get_job(request: HttpRequest, job_id: int):
     },
 )
 def get_job_result(request: HttpRequest, job_id: int):
-    return result_response(visible_job(request.auth, job_id))
+    return result_response(visible_job(caller(request), job_id))
