@@ -207,10 +207,9 @@ def test_a_job_started_in_a_rolled_back_transaction_never_runs(
     """Given a service that starts a job and then fails, when its transaction rolls back, then neither the job
     nor its input file exists and the task never ran."""
     before = Job.objects.count()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            _start(demo_user("office_pn"), upload=io.BytesIO(b"key\n"), upload_name="x.csv", steps=1)
-            raise RuntimeError("the service failed after starting the job")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        _start(demo_user("office_pn"), upload=io.BytesIO(b"key\n"), upload_name="x.csv", steps=1)
+        raise RuntimeError("the service failed after starting the job")
     assert Job.objects.count() == before
     assert OBSERVED == []
 

@@ -33,12 +33,11 @@ def test_delivered_on_commit_in_each_recipients_language(with_mail, django_captu
     it each recipient gets one e-mail in their own language with the link to the page."""
     pn, jb = with_mail
     zone = AdjacentZone.objects.get(code="pukou-nanqiao")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            rows = notify([pn, jb, pn], gettext_lazy("Background jobs"), "/jobs/", anchor=zone)
-            assert len(rows) == 2
-            assert Notification.objects.filter(read_at__isnull=True, zone=zone, link="/jobs/").count() == 2
-            assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        rows = notify([pn, jb, pn], gettext_lazy("Background jobs"), "/jobs/", anchor=zone)
+        assert len(rows) == 2
+        assert Notification.objects.filter(read_at__isnull=True, zone=zone, link="/jobs/").count() == 2
+        assert mail.outbox == []
     assert len(callbacks) == 1
     assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
         ("jb@example.gov.cn", "Background jobs"),
@@ -53,11 +52,14 @@ def test_nothing_written_or_sent_on_rollback(with_mail, django_capture_on_commit
     """Given a service that notifies and then fails, when its transaction rolls back, then no notification row
     is left and no e-mail is sent."""
     pn, _jb = with_mail
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            notify([pn], "结算已确认", "/jobs/")
-            assert Notification.objects.filter(recipient=pn).count() == 1
-            raise RuntimeError("the service failed after notifying")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notify([pn], "结算已确认", "/jobs/")
+        assert Notification.objects.filter(recipient=pn).count() == 1
+        raise RuntimeError("the service failed after notifying")
     assert callbacks == []
     assert Notification.objects.filter(recipient=pn).count() == 0
     assert mail.outbox == []

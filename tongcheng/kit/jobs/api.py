@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.conf import settings
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
