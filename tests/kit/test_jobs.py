@@ -219,7 +219,8 @@ def test_api_job_status_and_the_202_helper(
     demo_user, client_for, database_tasks, django_capture_on_commit_callbacks
 ):
     """Given a job queued on the database backend (no worker has run), when its starter asks the API, then it
-    is queued at 0%; and ``job_accepted`` answers 202 with the job's API URL in Location and in the body."""
+    is queued at 0% and listed; an offset too large for the database is a 422 on that field; and
+    ``job_accepted`` answers 202 with the job's API URL in Location and in the body."""
     user = demo_user("office_pn")
     with django_capture_on_commit_callbacks(execute=True):
         job = _start(user, steps=1)
@@ -229,6 +230,12 @@ def test_api_job_status_and_the_202_helper(
     from django_tasks_db.models import DBTaskResult
 
     assert DBTaskResult.objects.filter(id=Job.objects.get(pk=job.pk).task_result_id, status="READY").exists()
+
+    listing = client_for("office_pn").get("/api/v1/jobs")
+    assert listing.status_code == 200 and [item["id"] for item in listing.json()["items"]] == [job.pk]
+    # An offset past what SQLite can hold is a located 422, not a 500.
+    too_far = client_for("office_pn").get("/api/v1/jobs?offset=9223372036854775808")
+    assert too_far.status_code == 422 and too_far.json()["field"] == "offset"
 
     request = RequestFactory().post("/api/v1/something")
     response = job_accepted(request, job)
