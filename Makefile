@@ -33,9 +33,11 @@ migrate: messages
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# The web server, a background-job worker beside it and the periodic functions every minute (tools/run_dev.py
+# stops them all on Ctrl-C).
 run: demo
-	@echo "Serving Tongcheng on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving Tongcheng on http://$(HOST):$(PORT)/ with a job worker (Ctrl-C to stop)"
+	$(BIN)/python tools/run_dev.py --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when missing and we may (root), else say how.
 chromium:

@@ -15,6 +15,7 @@ NAV = [
     ("jurisdiction_list", _("Jurisdictions"), STAFF_ROLES | {"applicant"}),
     ("audit_list", _("Audit log"), frozenset({"auditor", "office"})),
     ("calendar_list", _("Working-day calendar"), STAFF_ROLES),
+    ("job_list", _("Jobs"), STAFF_ROLES),
 ]
 
 

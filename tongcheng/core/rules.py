@@ -139,14 +139,7 @@ def audit_rule(scope: Scope, action: str) -> Q:
     # language), which have no anchor.
     if action != "view":
         return NONE
-    readers = [g for g in scope.grants if g.role in AUDIT_READERS]
-    metros = sorted({g.metro_id for g in readers if g.metro_id})
-    organisations = sorted({g.organisation_id for g in readers if g.organisation_id})
-    q = scope.zone_q(AUDIT_READERS, "zone_id") | scope.path_q(AUDIT_READERS, "jurisdiction__path")
-    if metros:
-        q |= Q(metro_id__in=metros)
-    if organisations:
-        q |= Q(organisation_id__in=organisations)
+    q = scope.anchored_q(AUDIT_READERS)
     return q | Q(actor_id=scope.user_id)
 
 

@@ -10,6 +10,8 @@ from ninja import Field, FilterLookup, FilterSchema, Schema
 from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from tongcheng.kit.schemas import ErrorItem, ErrorOut  # noqa: F401  (part of core's API)
+
 from . import limits
 from .limits import TextRule
 from .models import MemberRole, OrganisationKind, ZoneKind
@@ -65,21 +67,6 @@ Area = Annotated[
     Decimal,
     Field(gt=0, max_digits=limits.AREA_MAX_DIGITS, decimal_places=limits.AREA_DECIMAL_PLACES),
 ]
-
-
-class ErrorItem(Schema):
-    field: str | None = None
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    code: str = Field(
-        ..., description="Stable machine code, e.g. not_found, validation_failed, stale_version"
-    )
-    message: str
-    field: str | None = Field(None, description="The input field at fault, where there is one")
-    errors: list[ErrorItem] = []
 
 
 class JurisdictionRef(Schema):

@@ -152,6 +152,24 @@ class Scope:
             q |= Q(**{f"{field_name}__startswith": prefix})
         return q
 
+    def anchored_q(self, roles: Iterable[str]) -> Q:
+        """Rows of an anchored model (fields zone, metro, jurisdiction, organisation — audit entries, jobs,
+        any module's records) whose anchor lies in the scope the roles reach: a zone they reach, a
+        jurisdiction inside their territory, their metropolitan area, or an organisation they are granted.
+        The one generic rule every anchored model uses."""
+        if self.superuser:
+            return ALL
+        wanted = set(roles)
+        grants = [g for g in self.grants if g.role in wanted]
+        metros = sorted({g.metro_id for g in grants if g.metro_id})
+        organisations = sorted({g.organisation_id for g in grants if g.organisation_id})
+        q = self.zone_q(wanted, "zone_id") | self.path_q(wanted, "jurisdiction__path")
+        if metros:
+            q |= Q(metro_id__in=metros)
+        if organisations:
+            q |= Q(organisation_id__in=organisations)
+        return q
+
 
 ANONYMOUS = Scope(user_id=None, authenticated=False, superuser=False, grants=())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,7 @@ from tongcheng.kit.attachments import views as attachment_views
 from tongcheng.kit.auditing import action_label
 from tongcheng.kit.history import record_history
 from tongcheng.kit.importing import ImportSpec, TableError, read_table, run_import
+from tongcheng.kit.jobs.imports import start_import_job
 from tongcheng.kit.listing import Column, Filter, ListSpec, boolean, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
@@ -463,6 +465,24 @@ def _organisation_import_checked(request: HttpRequest, limit: int) -> HttpRespon
     except TableError as exc:
         form.add_error("file", exc.message)
         return _import_page(request, form, status=400)
+    if len(rows) > settings.TONGCHENG_IMPORT_INLINE_MAX_ROWS:
+        # Too long for one request: the worker applies it through the same spec and services.
+        job = start_import_job(
+            request.user,
+            _organisation_import_spec,
+            upload,
+            kind="core.organisation_import",
+            title=_("Import of organisations from %(name)s") % {"name": upload.name},
+            apply_good_rows=form.cleaned_data["apply_good_rows"],
+        )
+        messages.info(
+            request,
+            _(
+                "The file has %(count)d rows: it is imported in the background. This page shows how far it got."
+            )
+            % {"count": len(rows)},
+        )
+        return redirect(job.get_absolute_url())
     result = run_import(
         request.user, _organisation_import_spec(), rows, apply_good_rows=form.cleaned_data["apply_good_rows"]
     )
