@@ -1,0 +1,1 @@
+"""The shared framework every app uses."""
