@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "tongcheng.core",
+    "tongcheng.kit.ledger",
     "tongcheng.cooperation",
 ]
 
