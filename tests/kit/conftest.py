@@ -1,6 +1,6 @@
 """Fixtures for the kit's tests: service calls at the same moment on several threads (each with its own
-connection and real transaction, as gunicorn workers do), job files in a temporary storage, and the task
-backends."""
+connection and real transaction, as gunicorn workers do), job files in a temporary storage, the task
+backends, and raw SQL against the append-only ledger table, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections
+from django.db import connection, connections, transaction
+
+from tongcheng.kit.append_only import drop_triggers_sql, triggers_sql
+from tongcheng.kit.ledger.models import LedgerEntry
 
 
 class Threads:
@@ -121,3 +124,32 @@ def run_worker():
                 signal.signal(sig, handler)
 
     return run
+
+
+TABLE = LedgerEntry._meta.db_table
+
+
+def raw(sql: str, params: list | None = None) -> None:
+    """Run one statement in a savepoint, so that a refused statement leaves the test's transaction usable."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.fixture
+def triggers_dropped():
+    """Drop the ledger table's append-only triggers with the migration operation's own SQL; re-create them
+    afterwards (the test then checks they are back), as someone with DDL rights could."""
+
+    def drop() -> None:
+        with connection.cursor() as cursor:
+            for statement in drop_triggers_sql(connection, TABLE):
+                cursor.execute(statement)
+
+    def restore() -> None:
+        with connection.cursor() as cursor:
+            for statement in triggers_sql(connection, TABLE):
+                cursor.execute(statement)
+
+    drop()
+    yield restore
+    restore()

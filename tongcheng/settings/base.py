@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tongcheng.core.calendar",
     "tongcheng.kit.jobs",
     "tongcheng.kit.notifications",
+    "tongcheng.kit.ledger",
     "tongcheng.cooperation",
 ]
 
