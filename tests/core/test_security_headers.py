@@ -50,7 +50,9 @@ PAGES: list[tuple[str | None, str, int]] = [
     ("office_pn", "/api/v1/docs", 200),
     ("admin", "/admin/", 200),
     ("admin", "/admin/core/adjacentzone/", 200),
-    ("admin", "/admin/core/adjacentzone/add/", 200),
+    # The admin shows audited records read-only (their writes go through services): no add form.
+    ("admin", "/admin/core/adjacentzone/add/", 403),
+    ("admin", "/admin/core/workdayoverride/add/", 200),
     ("admin", "/admin/core/adjacentzone/{zone_pk}/change/", 200),
     ("admin", "/admin/core/adjacentzone/{zone_pk}/history/", 200),
     ("admin", "/admin/core/organisation/?q=pukou", 200),
