@@ -14,6 +14,7 @@ NAV = [
     ("organisation_list", _("Organisations"), STAFF_ROLES),
     ("jurisdiction_list", _("Jurisdictions"), STAFF_ROLES | {"applicant"}),
     ("audit_list", _("Audit log"), frozenset({"auditor", "office"})),
+    ("grant_list", _("Role grants"), frozenset({"office"})),
 ]
 
 
