@@ -179,8 +179,23 @@ def expected_keys(model_name: str, username: str | None) -> set[str]:
     if model_name == "MetroArea":
         return set() if username == "applicant_demo" else {"nanjing"}
     if model_name == "RoleGrant":
-        grants = RoleGrant.objects.all() if superuser else RoleGrant.objects.filter(user__username=username)
-        return {str(g.pk) for g in grants}
+        # Own grants, and those an office could give itself (the grant service's rule is the oracle).
+        from tongcheng.core.services.grants import may_grant_on
+
+        user = User.objects.get(username=username) if username else None
+        rows = RoleGrant.objects.select_related("metro", "zone", "jurisdiction", "organisation__jurisdiction")
+        return {
+            str(g.pk)
+            for g in rows
+            if superuser
+            or (user is not None and g.user_id == user.pk)
+            or (
+                user is not None
+                and may_grant_on(
+                    user, metro=g.metro, zone=g.zone, jurisdiction=g.jurisdiction, organisation=g.organisation
+                )
+            )
+        }
     if model_name == "User":
         return set(User.objects.values_list("username", flat=True)) if superuser else {username}
     raise AssertionError(model_name)

@@ -16,6 +16,7 @@ NAV = [
     ("audit_list", _("Audit log"), frozenset({"auditor", "office"})),
     ("calendar_list", _("Working-day calendar"), STAFF_ROLES),
     ("job_list", _("Jobs"), STAFF_ROLES),
+    ("grant_list", _("Role grants"), frozenset({"office"})),
 ]
 
 

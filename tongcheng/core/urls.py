@@ -29,5 +29,9 @@ urlpatterns = [
     path("organisations/<slug:key>/documents/", views.organisation_documents, name="organisation_documents"),
     path("people/<int:pk>/unmask/", views.person_unmask, name="person_unmask"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("grants/", views.grant_list, name="grant_list"),
+    path("grants/new/", views.grant_create, name="grant_create"),
+    path("grants/<int:pk>/", views.grant_detail, name="grant_detail"),
+    path("grants/<int:pk>/withdraw/", views.grant_withdraw, name="grant_withdraw"),
     path("healthz", views.healthz, name="healthz"),
 ]

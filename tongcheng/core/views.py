@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, CharField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -22,31 +24,44 @@ from django.views.decorators.http import require_POST
 from tongcheng.kit import documents
 from tongcheng.kit.access import can, scope_of, visible_or_none
 from tongcheng.kit.attachments import views as attachment_views
+from tongcheng.kit.audit_text import entry_lines, format_time, object_type_label
+from tongcheng.kit.audit_text import who as audit_who
 from tongcheng.kit.auditing import action_label
 from tongcheng.kit.history import record_history
 from tongcheng.kit.importing import ImportSpec, TableError, read_table, run_import
 from tongcheng.kit.jobs.imports import start_import_job
-from tongcheng.kit.listing import Column, Filter, ListSpec, boolean, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, boolean, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 
 from . import geo, selectors
 from .attachment_uses import ORGANISATION_DOCUMENT
-from .forms import ImportForm, MemberFormSet, TokenForm, UnmaskForm, ZoneDecisionForm, ZoneForm
+from .forms import (
+    ConfirmForm,
+    GrantForm,
+    ImportForm,
+    MemberFormSet,
+    TokenForm,
+    UnmaskForm,
+    ZoneDecisionForm,
+    ZoneForm,
+    grant_candidates,
+)
 from .models import (
     AdjacentZone,
     ApiToken,
-    AuditEntry,
     Jurisdiction,
     JurisdictionLevel,
     MetroArea,
     Organisation,
     OrganisationKind,
     Person,
+    Role,
+    RoleGrant,
     ZoneKind,
     ZoneStatus,
 )
-from .services import accounts, organisations, zones
+from .services import accounts, grants, organisations, zones
 from .validators import mask_id_number
 
 
@@ -541,40 +556,82 @@ def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- history and audit -----------------------------------------------------------------------------------
 
+
+def _audit_actor_choices(user) -> list[tuple[str, str]]:
+    rows = (
+        selectors.audit_entries(user)
+        .order_by("actor_name")
+        .values_list("actor_name", "actor__display_name")
+        .distinct()
+    )
+    choices: dict[str, str] = {}
+    for name, display_name in rows:
+        if name in {"", "system"}:
+            choices.setdefault(name, _("system"))
+        else:
+            choices[name] = f"{display_name} ({name})" if display_name else name
+    return list(choices.items())
+
+
+def _audit_type_choices(user) -> list[tuple[str, str]]:
+    types = selectors.audit_entries(user).order_by("object_type").values_list("object_type", flat=True)
+    return sorted(((t, object_type_label(t)) for t in types.distinct()), key=lambda choice: choice[1])
+
+
 AUDIT_LIST = ListSpec(
     title=gettext_lazy("Audit log"),
     columns=[
-        Column("at", gettext_lazy("Time"), sort="at"),
-        Column("actor_name", gettext_lazy("Actor"), sort="actor_name"),
-        Column("action", gettext_lazy("Action"), sort="action", display=lambda e: action_label(e.action)),
-        Column("object_type", gettext_lazy("Object type")),
+        Column("at", gettext_lazy("Time"), sort="at", value=lambda e: format_time(e.at)),
+        Column("actor_name", gettext_lazy("Who"), sort="actor_name", value=audit_who),
+        Column("action", gettext_lazy("Action"), sort="action", value=lambda e: action_label(e.action)),
+        Column("object_type", gettext_lazy("Object type"), value=lambda e: object_type_label(e.object_type)),
         Column("object_repr", gettext_lazy("Object")),
-        Column("data", gettext_lazy("Data"), value=lambda e: json.dumps(e.data, ensure_ascii=False)),
-        Column("request_id", gettext_lazy("Request")),
+        # One line per change on the page; the export holds the same lines in one cell.
+        Column(
+            "changes",
+            gettext_lazy("What changed"),
+            value=lambda e: "\n".join(entry_lines(e)),
+            display=entry_lines,
+        ),
     ],
-    search_fields=["action__icontains", "actor_name__icontains", "object_repr__icontains"],
+    search_fields=[
+        "object_repr__icontains",
+        "actor_name__icontains",
+        "actor__display_name__icontains",
+        "request_id",
+    ],
     filters=[
+        Filter("actor", gettext_lazy("Who"), "actor_name", _audit_actor_choices),
         Filter(
             "action",
             gettext_lazy("Action"),
             "action",
             lambda user: [
                 (a, action_label(a))
-                for a in AuditEntry.objects.visible_to(user)
+                for a in selectors.audit_entries(user)
                 .order_by("action")
                 .values_list("action", flat=True)
                 .distinct()
             ],
-        )
+        ),
+        Filter("type", gettext_lazy("Object type"), "object_type", _audit_type_choices),
     ],
+    date_ranges=[DateRange("date", gettext_lazy("Date"), "at")],
     default_sort="-at",
     export_name="audit",
+)
+# The request id joins an entry to the server's logs (the 500 page shows it): support staff need it in the
+# export, a reader of the page does not. The search box finds the entries of one request by its id.
+AUDIT_EXPORT = dataclasses.replace(
+    AUDIT_LIST, columns=[*AUDIT_LIST.columns, Column("request_id", gettext_lazy("Request id"))]
 )
 
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    return render_list(request, selectors.audit_entries(request.user), AUDIT_LIST)
+    spec = AUDIT_EXPORT if request.GET.get("export") else AUDIT_LIST
+    qs = selectors.audit_entries(request.user).select_related("actor")
+    return render_list(request, qs, spec, template="core/audit_list.html")
 
 
 # --- account ---------------------------------------------------------------------------------------------
@@ -719,3 +776,205 @@ def organisation_documents(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404 from exc
     back_url = reverse("organisation_detail", args=[org.key])
     return attachment_views.upload_page(request, org, ORGANISATION_DOCUMENT.code, back_url)
+
+
+# --- role grants -----------------------------------------------------------------------------------------
+# Offices give and withdraw roles within the scope their own office grants cover (services.grants); the
+# pages are theirs alone: any other signed-in user sees that the page exists but may not use it (403).
+
+GRANT_STATES = {
+    "current": gettext_lazy("Current"),
+    "future": gettext_lazy("Not yet started"),
+    "ended": gettext_lazy("Ended"),
+}
+
+
+def _require_office(user) -> None:
+    if not scope_of(user).has_role("office"):
+        raise PermissionDenied
+
+
+def _managed_grants(user):
+    today = timezone.localdate()
+    return (
+        RoleGrant.objects.visible_to(user, "manage")
+        .select_related("user", "granted_by", "metro", "zone", "jurisdiction", "organisation")
+        .annotate(
+            state=Case(
+                When(valid_to__isnull=False, valid_to__lte=today, then=Value("ended")),
+                When(valid_from__gt=today, then=Value("future")),
+                default=Value("current"),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def _scope_type(grant: RoleGrant) -> str:
+    scope = grant.scope
+    return capfirst(scope._meta.verbose_name) if scope is not None else ""
+
+
+def _grant_holder_choices(user) -> list[tuple[str, str]]:
+    rows = (
+        RoleGrant.objects.visible_to(user, "manage")
+        .order_by("user__username")
+        .values_list("user__username", "user__display_name")
+        .distinct()
+    )
+    return [(name, f"{display} ({name})" if display else name) for name, display in rows]
+
+
+GRANT_LIST = ListSpec(
+    title=gettext_lazy("Role grants"),
+    columns=[
+        Column("user", gettext_lazy("User"), sort="user__display_name", value=lambda g: str(g.user)),
+        Column("username", gettext_lazy("Username"), sort="user__username", value=lambda g: g.user.username),
+        Column("role", gettext_lazy("Role"), sort="role", value=lambda g: g.get_role_display()),
+        Column("scope_type", gettext_lazy("Scope"), value=_scope_type),
+        Column("scope", gettext_lazy("Scope name"), value=lambda g: str(g.scope)),
+        Column("valid_from", gettext_lazy("Valid from"), sort="valid_from"),
+        Column("valid_to", gettext_lazy("Ends on"), sort="valid_to"),
+        Column("granted_by", gettext_lazy("Granted by"), value=lambda g: str(g.granted_by or "")),
+        Column("state", gettext_lazy("Status"), value=lambda g: GRANT_STATES[g.state]),
+    ],
+    search_fields=["user__username__icontains", "user__display_name__icontains"],
+    filters=[
+        Filter("role", gettext_lazy("Role"), "role", lambda user: list(Role.choices)),
+        Filter("user", gettext_lazy("User"), "user__username", _grant_holder_choices),
+        Filter("state", gettext_lazy("Status"), "state", lambda user: list(GRANT_STATES.items())),
+    ],
+    date_ranges=[DateRange("start", gettext_lazy("Valid from"), "valid_from")],
+    default_sort="username",
+    export_name="grants",
+    detail_url=lambda g: reverse("grant_detail", args=[g.pk]),
+)
+
+
+@login_required
+def grant_list(request: HttpRequest) -> HttpResponse:
+    _require_office(request.user)
+    return render_list(
+        request,
+        _managed_grants(request.user),
+        GRANT_LIST,
+        template="core/grant_list.html",
+        extra={"create_url": reverse("grant_create")},
+    )
+
+
+def _grantable_codes(user) -> list[tuple[str, str]]:
+    """Suggestions for the scope field: the metropolitan areas and zones the office runs."""
+    metros = MetroArea.objects.visible_to(user, "change").values_list("code", "name")
+    zones_ = (
+        AdjacentZone.objects.visible_to(user, "change")
+        .filter(status=ZoneStatus.ACTIVE)
+        .values_list("code", "name")
+    )
+    return [*metros, *zones_]
+
+
+@login_required
+def grant_create(request: HttpRequest) -> HttpResponse:
+    _require_office(request.user)
+    find = request.GET.get("find", "").strip()
+    form = GrantForm(request.POST or None, actor=request.user, initial={"user": request.GET.get("user", "")})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                grant = grants.grant_role(
+                    actor=request.user,
+                    user=data["user"],
+                    role=data["role"],
+                    valid_from=data["valid_from"],
+                    valid_to=data["valid_to"],
+                    **data["scope"],
+                )
+            except ServiceError as exc:
+                field = {"scope": "scope_code"}.get(exc.field or "", exc.field)
+                form.add_error(field if field in form.fields else None, str(exc.message))
+                status = exc.status if exc.status in {403, 409} else 400
+            else:
+                messages.success(
+                    request,
+                    _("%(user)s now holds the role %(role)s on %(scope)s.")
+                    % {"user": grant.user, "role": grant.get_role_display(), "scope": grant.scope},
+                )
+                return redirect("grant_detail", pk=grant.pk)
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "find": find,
+        "candidates": grant_candidates(request.user, find) if find else None,
+        "scope_codes": _grantable_codes(request.user),
+    }
+    return render(request, "core/grant_form.html", context, status=status)
+
+
+def _grant_history(user, grant: RoleGrant) -> list[dict]:
+    entries = (
+        selectors.audit_entries(user)
+        .filter(object_type=RoleGrant._meta.label_lower, object_id=str(grant.pk))
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    return [
+        {
+            "at": format_time(e.at),
+            "who": audit_who(e),
+            "action": action_label(e.action),
+            "lines": entry_lines(e),
+        }
+        for e in entries
+    ]
+
+
+def _visible_grant(request: HttpRequest, pk: int) -> RoleGrant:
+    _require_office(request.user)
+    try:
+        qs = RoleGrant.objects.select_related(
+            "user", "granted_by", "metro", "zone", "jurisdiction", "organisation"
+        )
+        return get_visible(qs, request.user, pk=pk)
+    except ServiceError as exc:
+        raise Http404 from exc
+
+
+@login_required
+def grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = _visible_grant(request, pk)
+    managed = _managed_grants(request.user).filter(pk=grant.pk).first()
+    context = {
+        "grant": grant,
+        "scope_type": _scope_type(grant),
+        "state": GRANT_STATES[managed.state] if managed else None,
+        "can_withdraw": managed is not None and managed.state != "ended",
+        "history": _grant_history(request.user, grant),
+    }
+    return render(request, "core/grant_detail.html", context)
+
+
+@login_required
+@require_POST
+def grant_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a role in two steps: the button asks for a confirmation page, whose button withdraws."""
+    grant = _visible_grant(request, pk)
+    if not can(request.user, "manage", grant):
+        raise PermissionDenied
+    if not ConfirmForm(request.POST).is_valid():
+        return render(request, "core/grant_withdraw.html", {"grant": grant, "scope_type": _scope_type(grant)})
+    try:
+        grants.withdraw_grant(actor=request.user, grant=grant)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        raise PermissionDenied from exc
+    messages.success(
+        request,
+        _("The role %(role)s of %(user)s on %(scope)s is withdrawn.")
+        % {"role": grant.get_role_display(), "user": grant.user, "scope": grant.scope},
+    )
+    return redirect("grant_list")
