@@ -5,6 +5,7 @@ Run alone with ``.venv/bin/python -m pytest -p no:django tests/core/test_demo_da
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 from datetime import date
@@ -282,16 +283,18 @@ TOWN_PARENT_FEATURE = {
 
 
 def test_town_points_lie_in_their_district_polygon(rows):
+    # reader.load_geo_feature reads every .geojson file on each call: read each district once here.
+    feature_of = functools.cache(reader.load_geo_feature)
     towns = [r for r in rows if r.level == "township"]
     assert {t.code for t in towns} == set(TOWN_PARENT_FEATURE)
     for town in towns:
-        feature = reader.load_geo_feature(TOWN_PARENT_FEATURE[town.code])
+        feature = feature_of(TOWN_PARENT_FEATURE[town.code])
         assert town.parent_code == TOWN_PARENT_FEATURE[town.code]
         assert point_in_geometry(town.lon, town.lat, feature["geometry"]), town.code
         # and not in the neighbouring district across the border
         for other in ("341103", "320111", "341122", "320115", "340506", "320117"):
             if other != town.parent_code:
-                assert not point_in_geometry(town.lon, town.lat, reader.load_geo_feature(other)["geometry"])
+                assert not point_in_geometry(town.lon, town.lat, feature_of(other)["geometry"])
 
 
 # ------------------------------------------------------------------ metro area

@@ -19,13 +19,15 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from .querysets import ScopedQuerySet
 
 __all__ = [
     "ScopingCase",
@@ -114,7 +116,9 @@ def read_csv_export(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def api_collect(client: Client, url: str, page_size: int = 100, **headers: str) -> tuple[list[dict], int]:
+def api_collect(
+    client: Client, url: str, page_size: int = 100, headers: dict[str, str] | None = None
+) -> tuple[list[dict], int]:
     """Every item of a paginated (limit/offset) API list, following the pages; returns (items, count).
     Fails when ``count`` changes between pages or disagrees with the number of items."""
     items: list[dict] = []
@@ -178,7 +182,9 @@ def check_scoping(
         report.add(f"expectation names rows that do not exist: {sorted(unknown)[:10]}")
 
     # visible_to and its count: the source every other surface must agree with.
-    visible_qs = case.model._default_manager.all().visible_to(user, case.visible_action)
+    # Every model of a module uses ScopedQuerySet; an AttributeError here says this one does not.
+    scoped = cast(ScopedQuerySet, case.model._default_manager.all())
+    visible_qs = scoped.visible_to(user, case.visible_action)
     problem = _diff("visible_to", (case.key(o) for o in visible_qs), expected)
     if problem:
         report.add(problem)
@@ -217,7 +223,7 @@ def check_scoping(
             if response.status_code != 401:
                 report.add(f"api {case.api_list}: anonymous got {response.status_code}, expected 401")
         else:
-            items, _count = api_collect(client, case.api_list, **headers)
+            items, _count = api_collect(client, case.api_list, headers=headers)
             problem = _diff(f"api {case.api_list}", (str(i[case.api_key or "id"]) for i in items), expected)
             if problem:
                 report.add(problem)
