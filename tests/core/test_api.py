@@ -234,6 +234,24 @@ def test_field_names_are_spelled_one_way(client, token_for):
 # --- pagination and filters -------------------------------------------------------------------------------
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the API's pagination does not bound offset: past 2**63-1 SQLite answers 'datatype mismatch' and "
+    "the request is a 500 (found by tests/core/test_schemathesis.py); bound it (a pagination class with "
+    "offset le=2**63-1, or NINJA_PAGINATION_CLASS) and remove this mark and the fuzz test's _known_bug",
+)
+@pytest.mark.parametrize("url", [f"{API}/zones", f"{API}/organisations", f"{API}/jurisdictions"])
+def test_an_offset_past_the_database_integers_is_a_422(client_for, url):
+    """Given office_pn, when a list is asked for from offset 2**63 (one past the largest database integer), then
+    the answer is 422 validation_failed naming offset, not a server error."""
+    client = client_for("office_pn")
+    client.raise_request_exception = False
+    assert client.get(f"{url}?offset={2**63 - 1}").status_code == 200
+    response = client.get(f"{url}?offset={2**63}")
+    assert response.status_code == 422, response.status_code
+    assert (response.json()["code"], response.json()["field"]) == ("validation_failed", "offset")
+
+
 def test_pagination_limit_offset_count(client_for):
     """Given the organisations office_metro sees, when they are read with limit=5 and offsets 0, 5, then each
     page has 5 distinct items and count is the total."""
