@@ -165,6 +165,11 @@ def _diff(label: str, got: Iterable[str], expected: set[str]) -> str | None:
     return f"{label}: extra {extra} missing {missing}"
 
 
+def _to_login(response: Any) -> bool:
+    target = response.get("Location", "").split("?", 1)[0] if response.status_code in (301, 302) else None
+    return target == resolve_url(settings.LOGIN_URL)
+
+
 def _user_of(client: Client) -> Any:
     from django.contrib.auth import get_user_model
 
@@ -211,7 +216,7 @@ def check_scoping(
     if case.list_url:
         response = client.get(case.list_url)
         if anonymous:
-            if response.status_code != 302 or "/login/" not in response.get("Location", ""):
+            if not _to_login(response):
                 report.add(
                     f"list {case.list_url}: anonymous got {response.status_code}, not a login redirect"
                 )
@@ -222,7 +227,13 @@ def check_scoping(
             if shown != len(expected):
                 report.add(f"list {case.list_url}: count text {shown}, expected {len(expected)}")
 
-    if case.export_url and not anonymous:
+    if case.export_url and anonymous:
+        response = client.get(case.export_url)
+        if not _to_login(response):
+            report.add(
+                f"export {case.export_url}: anonymous got {response.status_code}, not a login redirect"
+            )
+    elif case.export_url:
         response = client.get(case.export_url)
         if response.status_code != 200:
             report.add(f"export {case.export_url}: status {response.status_code}")
@@ -256,10 +267,12 @@ def check_scoping(
                 continue
             if case.detail_url:
                 url = case.detail_url(obj)
-                status = client.get(url).status_code
-                want = 302 if anonymous else wanted
-                if status != want:
-                    report.add(f"page {url}: status {status}, expected {want}")
+                response = client.get(url)
+                if anonymous:
+                    if not _to_login(response):
+                        report.add(f"page {url}: anonymous got {response.status_code}, not a login redirect")
+                elif response.status_code != wanted:
+                    report.add(f"page {url}: status {response.status_code}, expected {wanted}")
             if case.api_detail:
                 url = case.api_detail(obj)
                 status = client.get(url, headers=headers or None).status_code
@@ -439,9 +452,4 @@ def observe(client: Client, url: str) -> str:
     sign-in page (the API answers an anonymous caller 401 instead)."""
     client.raise_request_exception = False  # a server error is an outcome to report, not a crash
     response = client.get(url)
-    status = response.status_code
-    if status in (301, 302):
-        target = response.get("Location", "").split("?", 1)[0]
-        if target == resolve_url(settings.LOGIN_URL):
-            return "login"
-    return str(status)
+    return "login" if _to_login(response) else str(response.status_code)
