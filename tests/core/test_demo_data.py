@@ -5,8 +5,8 @@ Run alone with ``.venv/bin/python -m pytest -p no:django tests/core/test_demo_da
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -282,9 +282,19 @@ TOWN_PARENT_FEATURE = {
 }
 
 
-def test_town_points_lie_in_their_district_polygon(rows):
-    # reader.load_geo_feature reads every .geojson file on each call: read each district once here.
-    feature_of = functools.cache(reader.load_geo_feature)
+@pytest.fixture(scope="module")
+def geo_features() -> dict[str, dict]:
+    """Every district feature by its id, each .geojson file read once (reader.load_geo_feature reads every
+    file on each call)."""
+    features: dict[str, dict] = {}
+    for path in reader.geo_files():
+        features.update({f["id"]: f for f in json.loads(path.read_text(encoding="utf-8"))["features"]})
+    return features
+
+
+def test_town_points_lie_in_their_district_polygon(rows, geo_features):
+    assert geo_features["320111"] == reader.load_geo_feature("320111")  # the same features as the reader's
+    feature_of = geo_features.__getitem__
     towns = [r for r in rows if r.level == "township"]
     assert {t.code for t in towns} == set(TOWN_PARENT_FEATURE)
     for town in towns:
