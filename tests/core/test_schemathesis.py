@@ -14,6 +14,7 @@ schemathesis 4 brings its own JSON Schema generator and declares the Hypothesis 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -78,7 +79,7 @@ def _proposal() -> None:
         code="lishui-bowang",
         name="溧水—博望",
         kind="cross_border_demo_zone",
-        established="2024-06-01",
+        established=dt.date(2024, 6, 1),
         members=[zones.MemberSpec(code="320117"), zones.MemberSpec(code="340506")],
     )
 

@@ -16,6 +16,7 @@ status, and still write nothing. The same tables are written out in docs/access-
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -153,7 +154,7 @@ def proposal(db) -> AdjacentZone:
         code=PROPOSAL,
         name="溧水—博望",
         kind="cross_border_demo_zone",
-        established="2024-06-01",
+        established=dt.date(2024, 6, 1),
         members=[zones.MemberSpec(code="320117"), zones.MemberSpec(code="340506")],
     )
     assert zone.status == "proposed"
