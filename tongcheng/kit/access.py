@@ -10,7 +10,7 @@ in tests), and answered with no rows in production."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -86,6 +86,7 @@ def forget_scope(user: Any) -> None:
 
 
 Rule = Callable[[Any, str], Q]
+_QS = TypeVar("_QS", bound="models.QuerySet[Any, Any]")
 _RULES: dict[type[models.Model], tuple[Rule, frozenset[str]]] = {}
 
 
@@ -114,7 +115,7 @@ def rule_actions(model: type[models.Model]) -> frozenset[str]:
     return entry[1] if entry else frozenset()
 
 
-def restrict(queryset: models.QuerySet, user: Any, action: str = "view") -> models.QuerySet:
+def restrict(queryset: _QS, user: Any, action: str = "view") -> _QS:
     entry = _RULES.get(queryset.model)
     if entry is not None and action not in entry[1]:
         if settings.DEBUG or getattr(settings, "TONGCHENG_STRICT_ACTIONS", False):
@@ -143,7 +144,7 @@ def _lookups(q: Q) -> Iterable[str]:
     for child in q.children:
         if isinstance(child, Q):
             yield from _lookups(child)
-        else:
+        elif isinstance(child, tuple):  # ("lookup", value), the only other kind of child a Q holds
             yield child[0]
 
 

@@ -372,8 +372,10 @@ def run_import(
     outcome = spec.update(
         user, [(obj, changes, version) for _n, obj, changes, version in planned], apply_good_rows
     )
-    for index, exc in sorted(outcome.errors.items()):
-        result.errors.append(ImportError_(planned[index][0], exc.field or spec.key_column, _message(exc)))
+    for index, refusal in sorted(outcome.errors.items()):
+        result.errors.append(
+            ImportError_(planned[index][0], refusal.field or spec.key_column, _message(refusal))
+        )
     result.errors.sort(key=lambda e: e.row)
     if not outcome.written:
         return result

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -258,7 +259,7 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
+def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponseBase:
     """Stream CSV (UTF-8 with BOM so Excel opens Chinese text) or build an .xlsx of the filtered list."""
     columns = spec.columns
     limit = settings.TONGCHENG_EXPORT_MAX_ROWS
@@ -273,7 +274,7 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
                 # Text a spreadsheet would run as a formula gets a leading quote (the import removes it).
                 yield writer.writerow(csv_row(row))
 
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response: HttpResponseBase = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{spec.export_name}.csv"'
         return response
     import xlsxwriter
@@ -303,7 +304,7 @@ def render_list(
     spec: ListSpec,
     template: str = "core/list.html",
     extra: dict[str, Any] | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The list page, or its export when ``?export=csv|xlsx``: both from the same (scoped) queryset. With a
     parameter value the page does not offer, the page is shown without it, with a message naming it, as a
     400 (also in place of an export, which would otherwise hold rows the user did not ask for)."""

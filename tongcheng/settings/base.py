@@ -272,6 +272,7 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_CLASS = "tongcheng.kit.pagination.BoundedPagination"
 
 # The audit log model the kit writes (like AUTH_USER_MODEL): the kit imports no app.
 TONGCHENG_AUDIT_MODEL = "core.AuditEntry"

@@ -70,14 +70,14 @@ class MemberSpec:
 def _party_of(jurisdiction: Jurisdiction, day: dt.date) -> Jurisdiction:
     """The prefecture-level city a member acts for, by default (or the member itself above that level)."""
     node = jurisdiction
-    while node.level not in ("prefecture", "province") and node.parent_id:
+    while node.level not in ("prefecture", "province") and node.parent is not None:
         node = node.parent
     return node
 
 
 def _province_name(jurisdiction: Jurisdiction) -> str:
     node = jurisdiction
-    while node.parent_id:
+    while node.parent is not None:
         node = node.parent
     return node.name
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from tongcheng.kit.schemas import ErrorOut
 
@@ -79,17 +78,8 @@ def job_accepted(request: HttpRequest, job: Job) -> HttpResponse:
     return response
 
 
-class BoundedPagination(LimitOffsetPagination):
-    """Ninja's limit/offset with an upper bound on the offset: SQLite refuses an OFFSET beyond 2**63 with an
-    error (a 500) instead of an empty page; a bound turns such a request into a 422 naming the field."""
-
-    class Input(Schema):
-        limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1)
-        offset: int = Field(0, ge=0, le=1_000_000_000)
-
-
 @router.get("", response=list[JobOut], summary="List jobs")
-@paginate(BoundedPagination)
+@paginate
 def list_jobs(request: HttpRequest):
     """The caller's jobs, and those anchored in the zones the caller oversees (office, auditor); newest first."""
     return Job.objects.visible_to(caller(request))
