@@ -167,16 +167,13 @@ def test_unmask_requires_a_reason(client_for):
 @pytest.mark.parametrize("username", ["leader_pn", "clerk_pukou", "finance_nanqiao", "officer_pukou"])
 def test_unmask_refused_to_other_roles(client_for, username):
     """Given a role other than office/auditor that sees the person, when it posts an unmask with a reason, then
-    the answer is the write matrix's for that role (403 is called for; today a redirect with a message, a
-    known deviation), the number is not shown, not even on the page the redirect leads to, and nothing is
+    the answer is the write matrix's for that role (403), the number is not shown, not even on the page the redirect leads to, and nothing is
     recorded."""
     person = _demo_person("office_pn")
     client = client_for(username)
     assert Person.objects.visible_to(User.objects.get(username=username)).filter(pk=person.pk).exists()
     response = client.post(f"/people/{person.pk}/unmask/", {"reason": "curious"})
-    assert response.status_code == writes.DEVIATIONS["person_unmask_page"].get(
-        username, writes.EXPECTED["person_unmask_page"][username]
-    )
+    assert response.status_code == writes.EXPECTED["person_unmask_page"][username] == 403
     assert person.id_number not in response.content.decode()
     if response.status_code == 302:
         assert person.id_number not in client.get(response["Location"]).content.decode()

@@ -120,15 +120,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
 }
 
 # Where today's pages answer otherwise (role → today's status); each is listed in docs/access-matrix.md.
-DEVIATIONS: dict[str, dict[str, Outcome]] = {
-    # The page hides the form from non-office roles (404) and re-shows it with the service's refusal for
-    # an office outside its territory (200); the API answers 403 for both.
-    "zone_create_page": {"office_jb": 200, **_each(STAFF_WITHOUT_OFFICE, 404)},
-    # The refusal is a message on the organisation page (302), not a 403.
-    "person_unmask_page": _each(tuple(r for r in PN_READERS if r != "auditor_pn"), 302),
-    # Someone else's token: "No such token." as a message on the tokens page (302), not a 404.
-    "token_revoke_page": {r: 302 for r in ROLES if r not in ("office_pn", "anonymous")},
-}
+DEVIATIONS: dict[str, dict[str, Outcome]] = {}
 
 
 # --- the data the writes need ---------------------------------------------------------------------------

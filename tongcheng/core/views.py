@@ -274,9 +274,13 @@ def zone_decide(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def zone_create(request: HttpRequest) -> HttpResponse:
     metro = MetroArea.objects.visible_to(request.user).first()
-    if metro is None or not _may_define_zones(request.user):
+    if metro is None:
         raise Http404
+    if not _may_define_zones(request.user):
+        # The user sees the metropolitan area but is no office: the page exists, the action is not theirs.
+        raise PermissionDenied
     form = ZoneForm(request.POST or None)
+    status = 200
     formset = MemberFormSet(request.POST or None, prefix="members")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         specs = [
@@ -305,6 +309,8 @@ def zone_create(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             for item in exc.errors or [{"field": exc.field, "message": str(exc.message)}]:
                 form.add_error(None, item["message"])
+            # The same status as the API (403 for a refusal, 422 for invalid input), with the form kept.
+            status = exc.status
         else:
             if zone.status == ZoneStatus.PROPOSED:
                 messages.info(
@@ -318,7 +324,9 @@ def zone_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Zone %(name)s created.") % {"name": zone.name})
             return redirect("zone_detail", code=zone.code)
-    return render(request, "core/zone_form.html", {"form": form, "formset": formset, "metro": metro})
+    return render(
+        request, "core/zone_form.html", {"form": form, "formset": formset, "metro": metro}, status=status
+    )
 
 
 @login_required
@@ -549,6 +557,8 @@ def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, person=person, reason=form.cleaned_data["reason"]
         )
     except ServiceError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
         messages.error(request, str(exc.message))
         return redirect("organisation_detail", key=person.organisation.key)
     return render(request, "core/unmasked.html", {"person": person, "number": number})
@@ -663,9 +673,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
         if "revoke" in request.POST:
             try:
                 accounts.revoke_api_token(actor=request.user, token_id=int(request.POST["revoke"]))
-                messages.success(request, _("Token revoked."))
-            except (ServiceError, ValueError):
-                messages.error(request, _("No such token."))
+            except (ServiceError, ValueError) as exc:
+                # Someone else's token and a missing one get the same answer: not found.
+                raise Http404(_("No such token.")) from exc
+            messages.success(request, _("Token revoked."))
             return redirect("tokens")
         if form.is_valid():
             try:
