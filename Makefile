@@ -7,7 +7,10 @@ PORT   ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= tongcheng.settings
 
-.PHONY: run test install install-test messages migrate demo lint chromium bench bench-web clean
+# What mypy (with django-stubs) checks in `make lint` and `make test`: the kit, the services and the engine.
+TYPED  := tongcheng/kit tongcheng/core/services tongcheng/cooperation/engine
+
+.PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +36,11 @@ migrate: messages
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# The web server, a background-job worker beside it and the periodic functions every minute (tools/run_dev.py
+# stops them all on Ctrl-C).
 run: demo
-	@echo "Serving Tongcheng on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving Tongcheng on http://$(HOST):$(PORT)/ with a job worker (Ctrl-C to stop)"
+	$(BIN)/python tools/run_dev.py --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when missing and we may (root), else say how.
 chromium:
@@ -52,15 +57,25 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy $(TYPED)
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy $(TYPED)
 
 test: $(VENV)/.installed-test messages chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy $(TYPED)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	SECRET_KEY=check-deploy-$$(printf '%064d' 0) DJANGO_SETTINGS_MODULE=tongcheng.settings.production \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The suite without the browser (tests/e2e) and the fuzz tests (schemathesis): for the edit-test loop.
+# `make test` runs everything before a merge.
+test-fast: $(VENV)/.installed-test messages
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e and not fuzz" --ignore=tests/e2e
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/settlement.py

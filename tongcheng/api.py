@@ -23,6 +23,7 @@ from tongcheng.kit.services import ServiceError
 from .core.api import router as core_router
 from .core.api_tools import router as tools_router
 from .core.services.accounts import user_for_token
+from .kit.jobs.api import router as jobs_router
 
 
 class InvalidToken(AuthenticationError):
@@ -204,3 +205,4 @@ def http_error(request: HttpRequest, exc: HttpError):
 
 api.add_router("/", core_router)
 api.add_router("/tools", tools_router)
+api.add_router("/jobs", jobs_router)

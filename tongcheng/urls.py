@@ -6,7 +6,11 @@ from .api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("attachments/", include("tongcheng.kit.attachments.urls")),
+    path("jobs/", include("tongcheng.kit.jobs.urls")),
+    path("notifications/", include("tongcheng.kit.notifications.urls")),
     path("", include("tongcheng.core.urls")),
+    path("", include("tongcheng.core.calendar.urls")),
 ]
 
 # Pages and JSON that work without the database or the static manifest; a database that does not answer

@@ -28,11 +28,25 @@ def _locked(response) -> bool:
     return form is not None and form.has_error("__all__", code="locked")
 
 
-def test_passwords_are_hashed_with_argon2(demo_user, demo_password):
-    """Given the demo accounts, when their stored passwords are read, then each is an argon2 hash that checks."""
-    for user in User.objects.all():
-        assert user.password.startswith("argon2"), user.username
-    assert demo_user("office_pn").check_password(demo_password)
+def test_production_hasher_is_argon2(settings, demo_user, demo_password):
+    """Given the project's settings module (tests put a fast hasher in front of it), when a password is stored
+    with the production hasher list, then the hash is argon2 (argon2id), it checks against the right password
+    and not a wrong one, and a demo account rehashed that way signs in through the real form."""
+    from importlib import import_module
+
+    from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+
+    production = import_module("tongcheng.settings.base").PASSWORD_HASHERS
+    assert production[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    settings.PASSWORD_HASHERS = production
+    encoded = make_password(demo_password)
+    assert encoded.startswith("argon2$argon2id$"), encoded
+    assert identify_hasher(encoded).algorithm == "argon2"
+    assert check_password(demo_password, encoded) and not check_password("wrong-password", encoded)
+
+    User.objects.filter(username="office_pn").update(password=encoded)
+    assert _login(Client(), "office_pn", demo_password).status_code == 302
+    assert demo_user("office_pn").password == encoded  # argon2 is current: no rehash on sign-in
 
 
 def test_right_password_signs_in(demo_password):

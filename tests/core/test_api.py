@@ -10,7 +10,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
-from tongcheng.core.models import AdjacentZone, ApiToken, AuditEntry, User
+from tongcheng.core.models import AdjacentZone, ApiToken, AuditEntry, RoleGrant, User, ZoneMember
 from tongcheng.core.services.accounts import hash_token
 
 pytestmark = pytest.mark.django_db
@@ -216,22 +216,38 @@ def test_404_401_403_409_codes(client, client_for, token_for):
 
 def test_field_names_are_spelled_one_way(client, token_for):
     """Given two errors on the same input (a malformed code, a code not valid at the start date), when each is
-    reported, then the field is spelled the same way (members.1.code) by schema and service errors."""
+    reported, then both are 422 and the field is spelled the same way (members.1.code) by schema and service
+    errors."""
     headers = token_for("office_metro")
     schema_error = _json(
         client, "post", f"{API}/zones", _new_zone(members=[{"code": "320117"}, {"code": "x"}]), **headers
-    ).json()
+    )
     service_error = _json(
         client,
         "post",
         f"{API}/zones",
         _new_zone(established="2010-01-01", members=[{"code": "320115"}, {"code": "340506"}]),
         **headers,
-    ).json()
-    assert schema_error["field"] == service_error["field"] == "members.1.code"
+    )
+    assert schema_error.status_code == service_error.status_code == 422
+    assert schema_error.json()["code"] == "validation_failed"
+    assert service_error.json()["code"] == "member_not_valid_at_start"
+    assert schema_error.json()["field"] == service_error.json()["field"] == "members.1.code"
 
 
 # --- pagination and filters -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [f"{API}/zones", f"{API}/organisations", f"{API}/jurisdictions"])
+def test_an_offset_past_the_database_integers_is_a_422(client_for, url):
+    """Given office_pn, when a list is asked for from offset 2**63 (one past the largest database integer), then
+    the answer is 422 validation_failed naming offset, not a server error."""
+    client = client_for("office_pn")
+    client.raise_request_exception = False
+    assert client.get(f"{url}?offset={2**63 - 1}").status_code == 200
+    response = client.get(f"{url}?offset={2**63}")
+    assert response.status_code == 422, response.status_code
+    assert (response.json()["code"], response.json()["field"]) == ("validation_failed", "offset")
 
 
 def test_pagination_limit_offset_count(client_for):
@@ -320,8 +336,10 @@ def test_member_must_exist_at_start_date(client, token_for):
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "member_not_valid_at_start"
-    assert "members" in body["field"] and "1" in body["field"]
-    assert [e["code"] for e in body["errors"]] == ["member_not_valid_at_start"]
+    assert body["field"] == "members.1.code"
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [
+        ("members.1.code", "member_not_valid_at_start")
+    ]
     assert not AdjacentZone.objects.filter(code="lishui-bowang").exists()
 
 
@@ -340,19 +358,24 @@ def test_one_sided_zone_is_refused(client, token_for):
     assert not AdjacentZone.objects.filter(code="lishui-bowang").exists()
 
 
-@pytest.mark.parametrize("username", ["office_pn", "leader_jb", "officer_bowang", "applicant_demo"])
-def test_only_metro_office_creates_zones(client, token_for, username):
-    """Given a user without an office grant on the metro area, when it POSTs a new zone, then it is refused
-    (403 forbidden when the metro is visible, else 404) and no zone, member or audit entry is written."""
-    zones_before, audit_before = (
-        AdjacentZone.objects.count(),
-        AuditEntry.objects.filter(action="zone.create").count(),
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("office_pn", 403), ("leader_jb", 403), ("officer_bowang", 403), ("applicant_demo", 404)],
+)
+def test_a_zone_outside_the_creators_territory_is_refused(client, token_for, username, status):
+    """Given 溧水—博望, whose members lie outside 浦口—南谯's territory, and users who see the metropolitan area
+    but hold no office grant reaching a member (office_pn: its zone's office; a leader; an officer) or do not
+    see it at all (the applicant), when they POST it, then each gets 403 forbidden (404 not_found for the
+    applicant) and no zone, member, grant or audit entry is written."""
+    headers = token_for(username)
+    tables = (AdjacentZone, ZoneMember, RoleGrant, AuditEntry)
+    before = {model: model.objects.count() for model in tables}
+    response = _json(client, "post", f"{API}/zones", _new_zone(), **headers)
+    assert (response.status_code, response.json()["code"]) == (
+        status,
+        {403: "forbidden", 404: "not_found"}[status],
     )
-    response = _json(client, "post", f"{API}/zones", _new_zone(), **token_for(username))
-    assert response.status_code in (403, 404)
-    assert response.json()["code"] == {403: "forbidden", 404: "not_found"}[response.status_code]
-    assert AdjacentZone.objects.count() == zones_before
-    assert AuditEntry.objects.filter(action="zone.create").count() == audit_before
+    assert {model: model.objects.count() for model in tables} == before
 
 
 # --- every write is audited and kept in history ------------------------------------------------------------
@@ -410,8 +433,15 @@ def test_patch_null_required_field_is_422(client_for, field):
 
 def test_long_english_name_is_not_a_server_error(client_for):
     """Given office_metro, when it POSTs a zone with no code and a 140-character English name, then the answer is
-    201 (code truncated) or a 422, never a 500."""
+    201 and the code derived from the name is cut to the 60 characters a code may have, on a word boundary
+    (no trailing hyphen); a second such zone gets the next free code, still 60 characters at most."""
     client = client_for("office_metro")
     client.raise_request_exception = False
-    response = _json(client, "post", f"{API}/zones", _new_zone(code="", name_en="Lishui Bowang " * 10))
-    assert response.status_code in (201, 422), response.status_code
+    codes = []
+    for _ in range(2):
+        response = _json(client, "post", f"{API}/zones", _new_zone(code="", name_en="Lishui Bowang " * 10))
+        assert response.status_code == 201, response.content
+        codes.append(response.json()["code"])
+    assert codes[0].startswith("lishui-bowang-lishui-bowang") and len(codes[0]) <= 60
+    assert not codes[0].endswith("-") and codes[1] == codes[0][: 60 - 2].rstrip("-") + "-2"
+    assert AdjacentZone.objects.filter(code__in=codes).count() == 2

@@ -10,8 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 
+from tongcheng.core.calendar import services as calendar_services
 from tongcheng.core.models import (
     AdjacentZone,
     AuditEntry,
@@ -23,7 +27,9 @@ from tongcheng.core.models import (
     User,
 )
 from tongcheng.core.services import accounts, grants, organisations, zones
+from tongcheng.kit.attachments import services as attachment_services
 from tongcheng.kit.auditing import AUDIT_ACTIONS
+from tongcheng.kit.workflow import confirmations
 
 pytestmark = pytest.mark.django_db
 
@@ -82,8 +88,51 @@ def _person_without_zone() -> Person:
     return person
 
 
+def _attach():
+    # An organisation with no zone (fin-pukou): its files are anchored on its jurisdiction. The bytes go to
+    # an in-memory storage, never to the real attachment folder.
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "attachments": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        }
+    ):
+        return attachment_services.attach(
+            actor=user("office_pn"),
+            owner=Organisation.objects.get(key="fin-pukou"),
+            use="organisation.document",
+            uploaded_file=SimpleUploadedFile("决算.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
+
+
+def _ask_finance_bureaus():
+    zone = AdjacentZone.objects.get(code="pukou-nanqiao")
+    bureaus = list(Organisation.objects.filter(key__in=["fin-pukou", "fin-nanqiao"]))
+    confirmations.request_confirmations(user("office_pn"), zone, bureaus, role="finance")
+    return zone, Organisation.objects.get(key="fin-pukou")
+
+
 # action -> (what to do, who must read the entry, who must not)
 SCENARIOS = {
+    "confirmation.request": (
+        _ask_finance_bureaus,
+        ["auditor_pn", "office_pn", "office_metro", "auditor_metro"],
+        ["auditor_jb"],
+    ),
+    "confirmation.confirm": (
+        lambda: confirmations.confirm(
+            user("finance_pukou"),
+            *_ask_finance_bureaus(),
+            expected_version=AdjacentZone.objects.get(code="pukou-nanqiao").version,
+        ),
+        ["auditor_pn", "office_pn", "auditor_metro"],
+        ["auditor_jb"],
+    ),
+    "confirmation.reject": (
+        lambda: confirmations.reject(user("finance_pukou"), *_ask_finance_bureaus(), reason="金额有误"),
+        ["auditor_pn", "office_pn", "auditor_metro"],
+        ["auditor_jb"],
+    ),
     "zone.create": (
         _nested_zone,
         ["auditor_pn", "office_pn", "office_metro", "auditor_metro"],
@@ -154,6 +203,12 @@ SCENARIOS = {
         ["officer_pukou"],
         ["auditor_pn", "auditor_metro"],
     ),
+    "attachment.add": (_attach, ["auditor_pn", "office_pn", "auditor_metro"], ["auditor_jb", "office_jb"]),
+    "attachment.remove": (
+        lambda: attachment_services.remove(actor=user("office_pn"), attachment=_attach()),
+        ["auditor_pn", "office_pn", "auditor_metro"],
+        ["auditor_jb", "office_jb"],
+    ),
     "token.revoke": (
         lambda: accounts.revoke_api_token(
             actor=user("officer_pukou"),
@@ -161,6 +216,20 @@ SCENARIOS = {
         ),
         ["officer_pukou"],
         ["auditor_pn", "auditor_metro"],
+    ),
+    # The calendar is national: its entry is anchored on the metro area of the office that entered it.
+    "calendar.schedule": (
+        lambda: calendar_services.save_schedule(
+            actor=user("office_metro"),
+            year=2027,
+            days=[calendar_services.DaySpec(dt.date(2027, 2, 8), False, "春节")],
+            basis="国办发明电（测试）",
+            published_on=None,
+            complete=True,
+            expected_version=0,
+        ),
+        ["office_metro", "auditor_metro"],
+        ["auditor_pn", "office_pn"],
     ),
 }
 

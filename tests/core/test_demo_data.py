@@ -6,6 +6,7 @@ Run alone with ``.venv/bin/python -m pytest -p no:django tests/core/test_demo_da
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -281,17 +282,29 @@ TOWN_PARENT_FEATURE = {
 }
 
 
-def test_town_points_lie_in_their_district_polygon(rows):
+@pytest.fixture(scope="module")
+def geo_features() -> dict[str, dict]:
+    """Every district feature by its id, each .geojson file read once (reader.load_geo_feature reads every
+    file on each call)."""
+    features: dict[str, dict] = {}
+    for path in reader.geo_files():
+        features.update({f["id"]: f for f in json.loads(path.read_text(encoding="utf-8"))["features"]})
+    return features
+
+
+def test_town_points_lie_in_their_district_polygon(rows, geo_features):
+    assert geo_features["320111"] == reader.load_geo_feature("320111")  # the same features as the reader's
+    feature_of = geo_features.__getitem__
     towns = [r for r in rows if r.level == "township"]
     assert {t.code for t in towns} == set(TOWN_PARENT_FEATURE)
     for town in towns:
-        feature = reader.load_geo_feature(TOWN_PARENT_FEATURE[town.code])
+        feature = feature_of(TOWN_PARENT_FEATURE[town.code])
         assert town.parent_code == TOWN_PARENT_FEATURE[town.code]
         assert point_in_geometry(town.lon, town.lat, feature["geometry"]), town.code
         # and not in the neighbouring district across the border
         for other in ("341103", "320111", "341122", "320115", "340506", "320117"):
             if other != town.parent_code:
-                assert not point_in_geometry(town.lon, town.lat, reader.load_geo_feature(other)["geometry"])
+                assert not point_in_geometry(town.lon, town.lat, feature_of(other)["geometry"])
 
 
 # ------------------------------------------------------------------ metro area

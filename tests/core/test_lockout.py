@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connections
 from django.db.models import F
 from django.test import Client, RequestFactory
@@ -220,8 +220,9 @@ def test_api_tokens_are_not_subject_to_the_lockout(client_for):
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 
 
-class CountingArgon2PasswordHasher(Argon2PasswordHasher):
-    """Argon2, counting how many times a password was checked against a stored hash."""
+class CountingPasswordHasher(MD5PasswordHasher):
+    """The tests' hasher (tests/conftest.py), counting how many times a password was checked against a
+    stored hash."""
 
     checks = 0
     _lock = threading.Lock()
@@ -298,16 +299,16 @@ def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(concurrent_d
     own thread and database connection, then every answer is 200 or 429 (none fails), the password was checked
     at most 5 times (each attempt takes its place in the count before its password is checked, so the ones
     still checking already count; the last answers are mostly 429), and afterwards the right password from 10.0.0.1 is refused while 10.0.0.2 signs in."""
-    settings.PASSWORD_HASHERS = [f"{__name__}.CountingArgon2PasswordHasher"]
-    CountingArgon2PasswordHasher.checks = 0
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingPasswordHasher"]
+    CountingPasswordHasher.checks = 0
 
     def guess():
         return _login("office_pn", WRONG, ATTACKER)[1].status_code
 
     statuses = _in_threads([guess] * 20)
-    print(f"statuses {sorted(statuses)}; password checks {CountingArgon2PasswordHasher.checks}")
+    print(f"statuses {sorted(statuses)}; password checks {CountingPasswordHasher.checks}")
     assert set(statuses) <= {200, LOCKED}, statuses
-    assert 0 < CountingArgon2PasswordHasher.checks <= settings.LOGIN_FAILURE_LIMIT
+    assert 0 < CountingPasswordHasher.checks <= settings.LOGIN_FAILURE_LIMIT
 
     after = _in_threads(
         [

@@ -101,14 +101,16 @@ class ListCase:
 
 
 # Budgets: the queries each list runs today, and no more. A signed-in request with its scope cached: the
-# session, the user, the scope version, the list (count and rows; pages also ask whether any row exists, and
-# the organisation page reads the zones of its filter), and the session saved (begin, update, commit on
-# SQLite). The zone lists are counted cold: the scope is loaded (grants, zone members, metro members).
+# session, the user, the scope version, the list (count and rows; pages also ask whether any row exists,
+# count the unread notifications of the bell; the organisation page reads the zones of its filter, the audit
+# page the people, actions and kinds of its filters), and
+# the session saved (begin, update, commit on SQLite). The zone lists are counted cold: the scope is loaded
+# (grants, zone members, metro members).
 CASES = {
-    "page zones": ListCase(QueryBudget("/zones/?q=perf-zone", 12), _add_zones, ("office_metro",), True),
+    "page zones": ListCase(QueryBudget("/zones/?q=perf-zone", 13), _add_zones, ("office_metro",), True),
     "api zones": ListCase(QueryBudget("/api/v1/zones?q=perf-zone", 12), _add_zones, ("office_metro",), True),
     "page organisations": ListCase(
-        QueryBudget("/organisations/?q=perf-org", 10),
+        QueryBudget("/organisations/?q=perf-org", 11),
         _add_organisations,
         ("office_metro", "office_pn", "clerk_pukou"),
     ),
@@ -118,13 +120,13 @@ CASES = {
         ("office_metro", "office_pn", "clerk_pukou"),
     ),
     "page jurisdictions": ListCase(
-        QueryBudget("/jurisdictions/?q=perf-town", 8), _add_jurisdictions, ("office_pn", "clerk_pukou")
+        QueryBudget("/jurisdictions/?q=perf-town", 9), _add_jurisdictions, ("office_pn", "clerk_pukou")
     ),
     "api jurisdictions": ListCase(
         QueryBudget("/api/v1/jurisdictions?q=perf-town", 8), _add_jurisdictions, ("office_pn", "clerk_pukou")
     ),
     "page audit": ListCase(
-        QueryBudget("/audit/", 9), _add_audit_entries, ("office_metro", "office_pn", "auditor_pn")
+        QueryBudget("/audit/", 12), _add_audit_entries, ("office_metro", "office_pn", "auditor_pn")
     ),
 }
 

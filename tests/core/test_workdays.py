@@ -15,6 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tongcheng.core.workdays import (
+    Calendar,
+    OutsideCalendar,
     add_workdays,
     covered_years,
     db_overrides,
@@ -170,12 +172,16 @@ def test_workdays_in_whole_years():
     assert workdays_between(D(2024, 12, 31), D(2025, 12, 31)) == 365 - 104 - 18 + 5 == 248
 
 
-def brute_force_count(first: dt.date, last: dt.date, overrides) -> int:
+def brute_force_count(first: dt.date, last: dt.date, overrides: Calendar) -> int:
     return sum(is_workday(d, overrides) for d in days(first + dt.timedelta(1), last))
 
 
-span = st.dates(min_value=D(2024, 6, 1), max_value=D(UNCOVERED, 12, 31))
-override_maps = st.dictionaries(span, st.booleans(), max_size=8)
+# Up to the middle of the first year the package lacks, which the calendars below cover as if its schedule
+# had been entered: counting 80 working days from there stays inside it.
+span = st.dates(min_value=D(2024, 6, 1), max_value=D(UNCOVERED, 6, 30))
+override_maps = st.dictionaries(span, st.booleans(), max_size=8).map(
+    lambda overrides: Calendar(overrides, frozenset({UNCOVERED}))
+)
 
 
 @given(start=span, n=st.integers(1, 80), overrides=override_maps)
@@ -197,23 +203,54 @@ def test_between_matches_day_by_day_count(first, last, overrides):
 # --- Years the package lacks, and overrides ------------------------------------------------------
 
 
-def test_uncovered_year_falls_back_to_weekends():
-    jan_1 = D(UNCOVERED, 1, 1)
-    for day in days(jan_1, D(UNCOVERED, 1, 31)):
-        assert is_workday(day) == (day.weekday() < 5)
+def test_an_uncovered_year_is_refused_never_taken_as_monday_to_friday():
+    """Given no schedule for the first year the package lacks (2027, whose Spring Festival falls on
+    6 February), when a day of it is asked about or working days are counted into it, then OutsideCalendar
+    names that year — Monday 2027-02-08, in the Spring Festival week, used to count as a working day."""
+    with pytest.raises(OutsideCalendar) as info:
+        is_workday(D(UNCOVERED, 2, 8))
+    assert info.value.year == UNCOVERED and isinstance(info.value, ValueError)
+    with pytest.raises(OutsideCalendar) as info:
+        add_workdays(D(UNCOVERED - 1, 12, 30), 5)  # 31 Dec is the only working day left in the package
+    assert info.value.day == D(UNCOVERED, 1, 1)
+    with pytest.raises(OutsideCalendar):
+        workdays_between(D(UNCOVERED - 1, 12, 1), D(UNCOVERED, 3, 1))
+    with pytest.raises(OutsideCalendar):
+        next_workday(D(UNCOVERED, 2, 8))
+    with pytest.raises(OutsideCalendar):  # an override row alone does not make a year known
+        is_workday(D(UNCOVERED, 2, 8), {D(UNCOVERED, 2, 8): False})
 
 
-def test_overrides_fill_in_an_uncovered_year():
-    # e.g. a Spring Festival week entered in the override table before the package is updated.
+def test_a_year_between_two_covered_ones_is_refused_too():
+    """Given the package's years and an entered schedule two years on, when counting runs through the year
+    between, then it is refused at that year's first day (the later schedule covers only its own year)."""
+    calendar = Calendar({}, frozenset({UNCOVERED + 1}))
+    assert is_workday(D(UNCOVERED + 1, 3, 3), calendar)
+    with pytest.raises(OutsideCalendar) as info:
+        add_workdays(D(UNCOVERED - 1, 12, 30), 400, calendar)
+    assert info.value.day == D(UNCOVERED, 1, 1)
+    with pytest.raises(OutsideCalendar):
+        workdays_between(D(UNCOVERED - 1, 6, 1), D(UNCOVERED + 1, 6, 1), calendar)
+    with pytest.raises(OutsideCalendar) as info:
+        add_workdays(D(UNCOVERED + 1, 1, 4), -3, calendar)  # backwards into the gap
+    assert info.value.day == D(UNCOVERED, 12, 31)
+
+
+def test_an_entered_schedule_fills_in_an_uncovered_year():
+    # e.g. a Spring Festival week entered by the office before the package is updated.
     monday = next(d for d in days(D(UNCOVERED, 2, 1), D(UNCOVERED, 2, 28)) if d.weekday() == 0)
     holiday = {monday + dt.timedelta(i): False for i in range(5)}
     saturday_before = monday - dt.timedelta(2)
-    overrides = {**holiday, saturday_before: True}
+    calendar = Calendar({**holiday, saturday_before: True}, frozenset({UNCOVERED}))
     friday_before = monday - dt.timedelta(3)
-    assert add_workdays(friday_before, 1, overrides) == saturday_before
-    assert add_workdays(friday_before, 2, overrides) == monday + dt.timedelta(7)
-    assert workdays_between(friday_before, monday + dt.timedelta(7), overrides) == 2
-    assert workdays_between(friday_before, monday + dt.timedelta(7)) == 6  # without the overrides
+    assert add_workdays(friday_before, 1, calendar) == saturday_before
+    assert add_workdays(friday_before, 2, calendar) == monday + dt.timedelta(7)
+    assert workdays_between(friday_before, monday + dt.timedelta(7), calendar) == 2
+    # Without the entries the year is plain Monday–Friday once entered (a schedule lists every change).
+    assert (
+        workdays_between(friday_before, monday + dt.timedelta(7), Calendar({}, frozenset({UNCOVERED}))) == 6
+    )
+    assert calendar.is_workday(saturday_before) and not calendar.is_workday(monday)
 
 
 def test_overrides_win_in_a_covered_year():
@@ -240,5 +277,6 @@ def test_db_overrides_reads_the_override_table():
     WorkdayOverride.objects.create(day=D(UNCOVERED, 1, 2), is_workday=True, note="调休")
     overrides = db_overrides()
     assert overrides == {D(UNCOVERED, 1, 1): False, D(UNCOVERED, 1, 2): True}
-    assert not is_workday(D(UNCOVERED, 1, 1), overrides)
-    assert is_workday(D(UNCOVERED, 1, 2), overrides)
+    entered = Calendar(overrides, frozenset({UNCOVERED}))  # once the year's schedule is entered
+    assert not is_workday(D(UNCOVERED, 1, 1), entered)
+    assert is_workday(D(UNCOVERED, 1, 2), entered)

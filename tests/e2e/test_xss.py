@@ -257,7 +257,6 @@ SIGNED_IN_PAGES = [
 ADMIN_PAGES = [
     "/admin/",
     "/admin/core/adjacentzone/",
-    "/admin/core/adjacentzone/add/",
     "/admin/core/adjacentzone/{zone_pk}/change/",
     "/admin/core/adjacentzone/{zone_pk}/history/",
     "/admin/core/user/{admin_pk}/change/",

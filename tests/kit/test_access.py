@@ -51,3 +51,22 @@ def test_a_rule_through_a_to_many_relation_returns_each_row_once(monkeypatch):
     assert len(codes) == len(set(codes)) == qs.count()
     joined = AdjacentZone.objects.filter(members__jurisdiction__path__startswith="3").count()
     assert joined > len(codes)  # the plain join would have repeated zones
+
+
+def test_a_linked_record_the_user_may_not_see_is_not_named(client_for):
+    """Given 浦口—南谯, part of the 宁滁 new functional zone: its office does not reach 宁滁 (a zone grant
+    reaches its own zone, not the larger one), so the zone page does not name the parent; 浦口's officer,
+    whose district is a member of 宁滁, sees it named and linked."""
+    parent = AdjacentZone.objects.get(code="pukou-nanqiao").parent
+    assert parent is not None and parent.code == "ning-chu-nfz"
+    assert client_for("office_pn").get(f"/zones/{parent.code}/").status_code == 404
+    page = client_for("office_pn").get("/zones/pukou-nanqiao/").content.decode()
+    assert parent.name not in page and f"/zones/{parent.code}/" not in page
+    page = client_for("officer_pukou").get("/zones/pukou-nanqiao/").content.decode()
+    assert f"/zones/{parent.code}/" in page
+
+
+def test_the_api_names_a_linked_record_only_when_the_caller_sees_it(client_for):
+    """The API follows the pages: 浦口—南谯's parent code is null for its office and given to 浦口's officer."""
+    assert client_for("office_pn").get("/api/v1/zones/pukou-nanqiao").json()["parent"] is None
+    assert client_for("officer_pukou").get("/api/v1/zones/pukou-nanqiao").json()["parent"] == "ning-chu-nfz"

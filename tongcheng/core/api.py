@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 from tongcheng.kit.services import get_visible
 
 from . import selectors
-from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea, Organisation
+from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea
 from .schemas import (
     ErrorOut,
     GrantOut,
@@ -126,8 +126,7 @@ def list_organisations(request: HttpRequest, filters: OrganisationFilter = Query
 
 @router.get("/organisations/{key}", response={200: OrganisationOut, **ERRORS})
 def get_organisation(request: HttpRequest, key: str):
-    qs = Organisation.objects.select_related("jurisdiction", "zone", "parent")
-    return get_visible(qs, request.auth, key=key)
+    return get_visible(selectors.organisations(request.auth), request.auth, key=key)
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user and their role grants")

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from tongcheng.core.calendar.errors import outside_calendar_error
 from tongcheng.kit.services import NotFoundError, ValidationFailed
 
 from . import workdays
@@ -39,34 +40,30 @@ class CheckOut(Schema):
 
 
 def _outside(exc: workdays.OutsideCalendar, field: str) -> ValidationFailed:
-    return ValidationFailed(
-        _("%(date)s is outside the years the working-day calendar covers (%(first)s–%(last)s).")
-        % {"date": exc.day.isoformat(), "first": exc.years.start, "last": exc.years.stop - 1},
-        field=field,
-        code="outside_calendar",
-    )
+    return outside_calendar_error(exc.day, field=field)
 
 
 @router.get(
     "/workdays/add", response={200: WorkdaysAddOut, 422: ErrorOut}, summary="Add N working days to a moment"
 )
 def workdays_add(request: HttpRequest, start: dt.datetime, n: int):
-    """Statutory holidays and 调休 working weekends included; overrides from the database apply.
-    ``start`` and the result must fall in the years the calendar covers (422 ``outside_calendar``)."""
+    """Statutory holidays and 调休 working weekends included; the holiday schedules the office entered and
+    the overrides from the database apply. ``start`` and every year counted into must be covered — by the
+    calendar package or by an entered complete schedule — else 422 ``outside_calendar`` names the field."""
     if abs(n) > WORKDAYS_N_MAX:
         raise ValidationFailed(
             _("n must be between %(min)s and %(max)s.") % {"min": -WORKDAYS_N_MAX, "max": WORKDAYS_N_MAX},
             field="n",
             code="out_of_range",
         )
-    overrides = workdays.db_overrides()
+    calendar = workdays.db_calendar()
     try:
-        workdays.check_in_calendar(start, overrides)
+        workdays.check_in_calendar(start, calendar)
     except workdays.OutsideCalendar as exc:
         raise _outside(exc, "start") from exc
     try:
-        result = workdays.add_workdays(start, n, overrides)
-    except workdays.OutsideCalendar as exc:  # counting from a good start ran past the calendar's end
+        result = workdays.add_workdays(start, n, calendar)
+    except workdays.OutsideCalendar as exc:  # counting from a good start reached a year not covered
         raise _outside(exc, "n") from exc
     return WorkdaysAddOut(start=start, workdays=n, result=result)
 
@@ -78,14 +75,19 @@ def workdays_add(request: HttpRequest, start: dt.datetime, n: int):
 )
 def workdays_count(request: HttpRequest, start: dt.date, end: dt.date):
     """Working days after ``start`` up to and including ``end`` (negative when end comes first). Both
-    dates must fall in the years the calendar covers (422 ``outside_calendar``)."""
-    overrides = workdays.db_overrides()
+    dates and every year between them must be covered (422 ``outside_calendar``; a year between them is
+    laid to ``end``)."""
+    calendar = workdays.db_calendar()
     for field, day in (("start", start), ("end", end)):
         try:
-            workdays.check_in_calendar(day, overrides)
+            workdays.check_in_calendar(day, calendar)
         except workdays.OutsideCalendar as exc:
             raise _outside(exc, field) from exc
-    return WorkdaysBetweenOut(start=start, end=end, workdays=workdays.workdays_between(start, end, overrides))
+    try:
+        count = workdays.workdays_between(start, end, calendar)
+    except workdays.OutsideCalendar as exc:
+        raise _outside(exc, "end") from exc
+    return WorkdaysBetweenOut(start=start, end=end, workdays=count)
 
 
 CHECKS = {

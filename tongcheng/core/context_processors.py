@@ -14,6 +14,9 @@ NAV = [
     ("organisation_list", _("Organisations"), STAFF_ROLES),
     ("jurisdiction_list", _("Jurisdictions"), STAFF_ROLES | {"applicant"}),
     ("audit_list", _("Audit log"), frozenset({"auditor", "office"})),
+    ("calendar_list", _("Working-day calendar"), STAFF_ROLES),
+    ("job_list", _("Jobs"), STAFF_ROLES),
+    ("grant_list", _("Role grants"), frozenset({"office"})),
 ]
 
 

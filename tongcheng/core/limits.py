@@ -59,9 +59,8 @@ TOKEN_EXPIRY_CHOICES_DAYS = (7, 30, 90, 180, 365)
 VERSION_MAX = 2**31 - 1
 
 # --- working-day tools (workdays.py, api_tools.py) --------------------------------------------------------
-# The calendar is the chinesecalendar package's years (from 2004), extended by the override table, and
-# after the package's last year weekdays (plus overrides) up to this year; dates outside are refused.
-WORKDAYS_LAST_YEAR = 2099
+# The calendar covers the chinesecalendar package's years and the years an office has entered a complete
+# holiday schedule for (core.calendar); a date in any other year is refused, never counted Monday-Friday.
 WORKDAYS_N_MAX = 3650  # |n| of "add n working days": about fourteen years of working days
 
 MESSAGES = {

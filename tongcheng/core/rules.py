@@ -22,6 +22,7 @@ from .models import (
     User,
     WorkdayOverride,
     ZoneMember,
+    ZoneStatus,
 )
 from .scope import HISTORY_ROLES, STAFF_ROLES, Scope
 
@@ -140,21 +141,31 @@ def audit_rule(scope: Scope, action: str) -> Q:
     # language), which have no anchor.
     if action != "view":
         return NONE
-    readers = [g for g in scope.grants if g.role in AUDIT_READERS]
-    metros = sorted({g.metro_id for g in readers if g.metro_id})
-    organisations = sorted({g.organisation_id for g in readers if g.organisation_id})
+    return any_of(scope.anchored_q(AUDIT_READERS), Q(actor_id=scope.user_id))
+
+
+def _grants_managed_q(scope: Scope) -> Q:
+    """The grants on scopes the user's own office grants cover: the rule of services.grants.may_grant_on
+    (who may give a role there may also see and withdraw it) as one filter."""
+    metros = sorted({g.metro_id for g in scope.grants if g.role in EDITORS and g.metro_id})
+    zones = sorted({g.zone_id for g in scope.grants if g.role in EDITORS and g.zone_id})
     return any_of(
-        scope.zone_q(AUDIT_READERS, "zone_id"),
-        scope.path_q(AUDIT_READERS, "jurisdiction__path"),
+        scope.path_q(EDITORS, "jurisdiction__path"),
+        scope.path_q(EDITORS, "organisation__jurisdiction__path"),
         Q(metro_id__in=metros) if metros else NONE,
-        Q(organisation_id__in=organisations) if organisations else NONE,
-        Q(actor_id=scope.user_id),
+        Q(zone__metro_id__in=metros, zone__status=ZoneStatus.ACTIVE) if metros else NONE,
+        Q(zone_id__in=zones, zone__status=ZoneStatus.ACTIVE) if zones else NONE,
     )
 
 
-@register_rule(RoleGrant, actions=("view",))
+@register_rule(RoleGrant, actions=("view", "manage"))
 def grant_rule(scope: Scope, action: str) -> Q:
-    return Q(user_id=scope.user_id) if action == "view" else NONE
+    # Everyone sees their own grants; an office also sees, and manages, the grants within its scope.
+    if action == "manage":
+        return _grants_managed_q(scope)
+    if action == "view":
+        return any_of(Q(user_id=scope.user_id), _grants_managed_q(scope))
+    return NONE
 
 
 @register_rule(User, actions=("view", "change"))

@@ -10,6 +10,8 @@ from ninja import Field, FilterLookup, FilterSchema, Schema
 from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from tongcheng.kit.schemas import ErrorItem, ErrorOut  # noqa: F401  (part of core's API)
+
 from . import limits
 from .limits import TextRule
 from .models import MemberRole, OrganisationKind, ZoneKind
@@ -67,21 +69,6 @@ Area = Annotated[
 ]
 
 
-class ErrorItem(Schema):
-    field: str | None = None
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    code: str = Field(
-        ..., description="Stable machine code, e.g. not_found, validation_failed, stale_version"
-    )
-    message: str
-    field: str | None = Field(None, description="The input field at fault, where there is one")
-    errors: list[ErrorItem] = []
-
-
 class JurisdictionRef(Schema):
     code: str
     name: str
@@ -123,7 +110,7 @@ class ZoneOut(Schema):
     name_en: str
     kind: str
     metro: str = Field(..., alias="metro.code")
-    parent: str | None = Field(None, alias="parent.code")
+    parent: str | None = Field(None, alias="visible_parent_code")  # only when the caller may see it
     established: dt.date
     ended: dt.date | None
     planning_area_km2: Decimal | None
@@ -198,8 +185,9 @@ class OrganisationOut(Schema):
     name_en: str
     kind: str
     jurisdiction: JurisdictionRef
-    zone: str | None = Field(None, alias="zone.code")
-    parent: str | None = Field(None, alias="parent.key")
+    # Named only when the caller may see them (core.selectors annotates the visible codes).
+    zone: str | None = Field(None, alias="visible_zone_code")
+    parent: str | None = Field(None, alias="visible_parent_key")
     established: dt.date | None
     description: str
     synthetic: bool

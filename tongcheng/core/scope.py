@@ -201,6 +201,24 @@ class Scope:
         prefixes = self._answer("paths", roles, self._jurisdiction_paths)
         return any_of(*(Q(**{f"{field_name}__startswith": prefix}) for prefix in prefixes))
 
+    def anchored_q(self, roles: Iterable[str]) -> Q:
+        """Rows of an anchored model (fields zone, metro, jurisdiction, organisation — audit entries, jobs,
+        any module's records) whose anchor lies in the scope the roles reach: a zone they reach, a
+        jurisdiction inside their territory, their metropolitan area, or an organisation they are granted.
+        The one generic rule every anchored model uses."""
+        if self.superuser:
+            return ALL
+        wanted = set(roles)
+        grants = [g for g in self.grants if g.role in wanted]
+        metros = sorted({g.metro_id for g in grants if g.metro_id})
+        organisations = sorted({g.organisation_id for g in grants if g.organisation_id})
+        return any_of(
+            self.zone_q(wanted, "zone_id"),
+            self.path_q(wanted, "jurisdiction__path"),
+            Q(metro_id__in=metros) if metros else NONE,
+            Q(organisation_id__in=organisations) if organisations else NONE,
+        )
+
     def prepare(self, role_sets: Iterable[Iterable[str] | None]) -> Scope:
         """Compute the answers for these role sets now (before the scope is cached)."""
         for roles in role_sets:

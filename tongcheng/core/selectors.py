@@ -9,11 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from .models import AdjacentZone, AuditEntry, Jurisdiction, Organisation, Person, ZoneMember
 
 __all__ = ["audit_entries", "jurisdictions", "organisations", "people", "zones"]
+
+
+def _visible(model: Any, user: Any, field: str, link: str) -> Subquery:
+    """The ``field`` of the linked row if the user sees it, else NULL: a page or the API names a linked
+    record (a zone's parent, an organisation's zone) only when the user may see it."""
+    return Subquery(model.objects.visible_to(user).filter(pk=OuterRef(link)).values(field)[:1])
 
 
 def zones(user: Any, action: str = "view") -> QuerySet[AdjacentZone]:
@@ -22,8 +28,9 @@ def zones(user: Any, action: str = "view") -> QuerySet[AdjacentZone]:
     )
     return (
         AdjacentZone.objects.visible_to(user, action)
-        .select_related("metro", "parent")
+        .select_related("metro")
         .prefetch_related(Prefetch("members", queryset=members))
+        .annotate(visible_parent_code=_visible(AdjacentZone, user, "code", "parent_id"))
     )
 
 
@@ -34,7 +41,14 @@ def jurisdictions(user: Any, at: dt.date | None = None) -> QuerySet[Jurisdiction
 
 
 def organisations(user: Any, action: str = "view") -> QuerySet[Organisation]:
-    return Organisation.objects.visible_to(user, action).select_related("jurisdiction", "zone", "parent")
+    return (
+        Organisation.objects.visible_to(user, action)
+        .select_related("jurisdiction")
+        .annotate(
+            visible_zone_code=_visible(AdjacentZone, user, "code", "zone_id"),
+            visible_parent_key=_visible(Organisation, user, "key", "parent_id"),
+        )
+    )
 
 
 def people(user: Any, action: str = "view") -> QuerySet[Person]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -41,9 +41,11 @@ __all__ = [
     "register_rule",
     "restrict",
     "rule_actions",
+    "rule_q",
     "scope_load_count",
     "scope_of",
     "scope_version",
+    "visible_or_none",
     "set_scope_loader",
 ]
 
@@ -202,6 +204,7 @@ def _cached_scope(user: Any, loader: Callable[[Any], Any]) -> Any:
 
 
 Rule = Callable[[Any, str], Q]
+_QS = TypeVar("_QS", bound="models.QuerySet[Any, Any]")
 _RULES: dict[type[models.Model], tuple[Rule, frozenset[str]]] = {}
 
 
@@ -216,12 +219,21 @@ def register_rule(model: type[models.Model], actions: Iterable[str]) -> Callable
     return decorator
 
 
+def rule_q(model: type[models.Model], scope: Any, action: str) -> Q:
+    """The Q a model's rule gives for a scope and action (NONE without a rule or for an unknown action):
+    for a rule that follows another model's rule (e.g. an attachment follows its owner's)."""
+    entry = _RULES.get(model)
+    if entry is None or action not in entry[1]:
+        return NONE
+    return entry[0](scope, action)
+
+
 def rule_actions(model: type[models.Model]) -> frozenset[str]:
     entry = _RULES.get(model)
     return entry[1] if entry else frozenset()
 
 
-def restrict(queryset: models.QuerySet, user: Any, action: str = "view") -> models.QuerySet:
+def restrict(queryset: _QS, user: Any, action: str = "view") -> _QS:
     entry = _RULES.get(queryset.model)
     if entry is not None and action not in entry[1]:
         if settings.DEBUG or getattr(settings, "TONGCHENG_STRICT_ACTIONS", False):
@@ -250,7 +262,7 @@ def _lookups(q: Q) -> Iterable[str]:
     for child in q.children:
         if isinstance(child, Q):
             yield from _lookups(child)
-        else:
+        elif isinstance(child, tuple):  # ("lookup", value), the only other kind of child a Q holds
             yield child[0]
 
 
@@ -273,6 +285,14 @@ def _lookup_reaches_to_many(model: type[models.Model], lookup: str) -> bool:
             break
         current = field.related_model
     return False
+
+
+def visible_or_none(user: Any, obj: models.Model | None) -> models.Model | None:
+    """A linked record (a zone's parent, an organisation's zone) as the page may name it: the record when
+    the user sees it, else None, so that a page never names what the user may not see."""
+    if obj is None:
+        return None
+    return obj if can(user, "view", obj) else None
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:

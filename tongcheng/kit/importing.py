@@ -307,7 +307,15 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-def run_import(user: Any, spec: ImportSpec, rows: list[Row], apply_good_rows: bool = False) -> ImportResult:
+def run_import(
+    user: Any,
+    spec: ImportSpec,
+    rows: list[Row],
+    apply_good_rows: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Check every row, then write through ``spec.update``. ``progress(done, total)`` is told how many rows
+    have been checked, every twentieth of the file (a background job moves its progress bar with it)."""
     result = ImportResult()
     if rows and spec.key_column not in rows[0][1]:
         result.errors.append(ImportError_(1, spec.key_column, _("The column is missing.")))
@@ -316,7 +324,10 @@ def run_import(user: Any, spec: ImportSpec, rows: list[Row], apply_good_rows: bo
     found = spec.find(user, keys)
     first_row: dict[str, int] = {}
     planned: list[tuple[int, Any, dict[str, Any], int | None]] = []
-    for number, row in rows:
+    step = max(len(rows) // 20, 1)
+    for done, (number, row) in enumerate(rows, start=1):
+        if progress is not None and done % step == 0:
+            progress(done, len(rows))
         key = (row.get(spec.key_column) or "").strip()
         obj = found.get(key) if key else None
         if obj is None:
@@ -361,8 +372,10 @@ def run_import(user: Any, spec: ImportSpec, rows: list[Row], apply_good_rows: bo
     outcome = spec.update(
         user, [(obj, changes, version) for _n, obj, changes, version in planned], apply_good_rows
     )
-    for index, exc in sorted(outcome.errors.items()):
-        result.errors.append(ImportError_(planned[index][0], exc.field or spec.key_column, _message(exc)))
+    for index, refusal in sorted(outcome.errors.items()):
+        result.errors.append(
+            ImportError_(planned[index][0], refusal.field or spec.key_column, _message(refusal))
+        )
     result.errors.sort(key=lambda e: e.row)
     if not outcome.written:
         return result

@@ -4,6 +4,7 @@ that runs over the same scoped queryset as the page (so an export never shows mo
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,15 +12,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongcheng.kit.textsafety import csv_row, write_xlsx_row
 
 __all__ = [
     "Column",
+    "DateRange",
     "Filter",
     "ListSpec",
     "apply_list_params",
@@ -75,12 +80,76 @@ class Filter:
         return boolean(value) if self.lookup.endswith("__isnull") else value
 
 
+@dataclass(frozen=True)
+class DateRange:
+    """A "from"/"to" pair of days on a date or date-time field (``<param>_from``, ``<param>_to``; either may
+    be left empty). Both days are included, in the site's time zone. A value that is not a day
+    (YYYY-MM-DD), or a start after the end, is refused like any other parameter the page does not offer."""
+
+    param: str
+    label: Any
+    field: str  # the model field (may follow relations: "case__received_at")
+
+    @property
+    def params(self) -> tuple[str, str]:
+        return f"{self.param}_from", f"{self.param}_to"
+
+    def bound_labels(self) -> tuple[str, str]:
+        return (
+            _("%(label)s from") % {"label": self.label},
+            _("%(label)s to") % {"label": self.label},
+        )
+
+    def inputs(self, state: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """(parameter, label, value) of the two inputs, for the page's filter form."""
+        return [
+            (name, label, state["dates"].get(name, ""))
+            for name, label in zip(self.params, self.bound_labels(), strict=True)
+        ]
+
+    def _is_datetime(self, model: type[models.Model]) -> bool:
+        current: Any = model
+        target: Any = None
+        for part in self.field.split("__"):
+            target = current._meta.get_field(part)
+            current = target.related_model
+        return isinstance(target, models.DateTimeField)
+
+    def apply(self, qs: QuerySet, start: dt.date | None, end: dt.date | None) -> QuerySet:
+        # A date-time field is compared with the bounds of the days (an index stays usable, which a
+        # __date lookup would not allow).
+        if self._is_datetime(qs.model):
+            zone = timezone.get_current_timezone()
+            if start is not None:
+                qs = qs.filter(**{f"{self.field}__gte": dt.datetime.combine(start, dt.time.min, zone)})
+            if end is not None:
+                after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone)
+                qs = qs.filter(**{f"{self.field}__lt": after})
+            return qs
+        if start is not None:
+            qs = qs.filter(**{f"{self.field}__gte": start})
+        if end is not None:
+            qs = qs.filter(**{f"{self.field}__lte": end})
+        return qs
+
+
+def _day(text: str) -> dt.date | None:
+    """A day written YYYY-MM-DD (what a date input sends); None for anything else."""
+    if len(text) != 10 or not text.isascii():
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 @dataclass
 class ListSpec:
     title: Any
     columns: list[Column]
     search_fields: list[str]
     filters: list[Filter] = field(default_factory=list)
+    date_ranges: list[DateRange] = field(default_factory=list)
     default_sort: str = ""
     export_name: str = "export"
     detail_url: Callable[[Any], str] | None = None
@@ -104,6 +173,7 @@ def apply_list_params(
         "q": params.get("q", "").strip(),
         "sort": params.get("sort", spec.default_sort),
         "filters": {},
+        "dates": {},
         "errors": [],
         "ignored": set(),
     }
@@ -122,6 +192,8 @@ def apply_list_params(
             continue
         qs = qs.filter(**{flt.lookup: flt.lookup_value(value)})
         state["filters"][flt.param] = value
+    for span in spec.date_ranges:
+        qs = _apply_date_range(qs, span, params, state)
     sortable = {c.name: c.sort for c in spec.columns if c.sort}
     key = state["sort"].lstrip("-")
     if key in sortable and state["sort"] in (key, "-" + key):
@@ -132,6 +204,33 @@ def apply_list_params(
             state["ignored"].add("sort")
         state["sort"] = ""
     return qs, state
+
+
+def _apply_date_range(qs: QuerySet, span: DateRange, params: Any, state: dict[str, Any]) -> QuerySet:
+    days: list[dt.date | None] = []
+    for name, label in zip(span.params, span.bound_labels(), strict=True):
+        text = params.get(name, "").strip()
+        day = _day(text) if text else None
+        if text and day is None:
+            state["errors"].append(
+                _("“%(value)s” is not a valid date for %(parameter)s: write it as YYYY-MM-DD.")
+                % {"value": text, "parameter": label}
+            )
+            state["ignored"].add(name)
+        elif day is not None:
+            state["dates"][name] = text
+        days.append(day)
+    start, end = days
+    if start is not None and end is not None and start > end:
+        state["errors"].append(
+            _("The start date %(start)s is after the end date %(end)s.")
+            % {"start": start.isoformat(), "end": end.isoformat()}
+        )
+        state["ignored"].update(span.params)
+        for name in span.params:
+            state["dates"].pop(name, None)
+        return qs
+    return span.apply(qs, start, end)
 
 
 def _page_number(params: Any, state: dict[str, Any]) -> int:
@@ -160,7 +259,7 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
+def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponseBase:
     """Stream CSV (UTF-8 with BOM so Excel opens Chinese text) or build an .xlsx of the filtered list."""
     columns = spec.columns
     limit = settings.TONGCHENG_EXPORT_MAX_ROWS
@@ -175,7 +274,7 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponse:
                 # Text a spreadsheet would run as a formula gets a leading quote (the import removes it).
                 yield writer.writerow(csv_row(row))
 
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response: HttpResponseBase = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{spec.export_name}.csv"'
         return response
     import xlsxwriter
@@ -205,7 +304,7 @@ def render_list(
     spec: ListSpec,
     template: str = "core/list.html",
     extra: dict[str, Any] | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The list page, or its export when ``?export=csv|xlsx``: both from the same (scoped) queryset. With a
     parameter value the page does not offer, the page is shown without it, with a message naming it, as a
     400 (also in place of an export, which would otherwise hold rows the user did not ask for)."""
@@ -233,6 +332,7 @@ def render_list(
         "state": state,
         "query": query.urlencode(),
         "filter_choices": [(f, f.choices(request.user)) for f in spec.filters],
+        "date_inputs": [item for span in spec.date_ranges for item in span.inputs(state)],
     }
     context.update(extra or {})
     return render(request, template, context, status=400 if state["errors"] else 200)

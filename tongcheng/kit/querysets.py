@@ -5,7 +5,7 @@ endpoints, exports, counts and search all go through this method, so they cannot
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django.db import models
 
@@ -13,7 +13,7 @@ __all__ = ["ScopedQuerySet"]
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user: Any, action: str = "view") -> ScopedQuerySet:
+    def visible_to(self, user: Any, action: str = "view") -> Self:
         from .access import restrict
 
         return restrict(self, user, action)

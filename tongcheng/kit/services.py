@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -247,6 +247,12 @@ def create(
     return instance
 
 
+class _Versioned(Protocol):
+    """A row of a versioned model: ``version`` counts its edits (compare-and-set)."""
+
+    version: int
+
+
 def change_record(diff: dict[str, list[Any]], expected_version: Any) -> dict[str, Any]:
     """The audit data of an update: the changed fields, and whether the version check was overridden."""
     return {"changes": diff, **({"overwrite": True} if expected_version is OVERWRITE else {})}
@@ -273,12 +279,13 @@ def apply_changes(
         if before != value:
             diff[name] = [jsonable(before), jsonable(value)]
             setattr(obj, name, value)
-    check_version(expected_version, obj.version)
+    versioned = cast(_Versioned, obj)  # the kit cannot name core's TrackedModel, which holds the field
+    check_version(expected_version, versioned.version)
     if not diff:
         return diff
     obj.full_clean(exclude=[f.name for f in obj._meta.fields if f.name not in allowed])
     model = type(obj)
-    updated = model._default_manager.filter(pk=obj.pk, version=obj.version).update(
+    updated = model._default_manager.filter(pk=obj.pk, version=versioned.version).update(
         version=F("version") + 1, **{name: getattr(obj, name) for name in diff}
     )
     if updated != 1:
@@ -286,7 +293,7 @@ def apply_changes(
             _("This record was changed by someone else since you opened it; reload and try again."),
             field="version",
         )
-    obj.version += 1
+    versioned.version += 1
     # .update() bypasses save(); write the history row explicitly so the change log stays complete.
     obj.save(update_fields=["updated_at"])
     return diff

@@ -8,6 +8,11 @@
 * ``QueryBudget`` / ``assert_queries_flat`` — query-count assertions for list pages: a module declares a
   budget per URL and the test shows that the count stays within it *and does not grow with the number of
   rows* (the N+1 guard).
+* ``page_routes`` / ``api_operations`` / ``read_access_matrix`` / ``uncovered`` — the access matrix: every
+  page route of the URL configuration and every operation of the OpenAPI schema must have a row in a
+  markdown table (docs/access-matrix.md) giving each role's outcome, so a module's new route is covered
+  the day it is added (``observe`` fetches one route as one role and names the outcome in the table's
+  words). Writes are the write-permission matrix's (``tongcheng.kit.write_matrix``).
 
 Only test code imports this module; it depends on Django's test client, not on pytest.
 """
@@ -17,15 +22,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.shortcuts import resolve_url
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from .querysets import ScopedQuerySet
 
 __all__ = [
     "ScopingCase",
@@ -37,6 +48,14 @@ __all__ = [
     "QueryBudget",
     "count_queries",
     "assert_queries_flat",
+    "Route",
+    "AccessRow",
+    "page_routes",
+    "api_operations",
+    "read_access_matrix",
+    "uncovered",
+    "fill_path",
+    "observe",
 ]
 
 Key = Callable[[Any], str]
@@ -114,7 +133,9 @@ def read_csv_export(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def api_collect(client: Client, url: str, page_size: int = 100, **headers: str) -> tuple[list[dict], int]:
+def api_collect(
+    client: Client, url: str, page_size: int = 100, headers: dict[str, str] | None = None
+) -> tuple[list[dict], int]:
     """Every item of a paginated (limit/offset) API list, following the pages; returns (items, count).
     Fails when ``count`` changes between pages or disagrees with the number of items."""
     items: list[dict] = []
@@ -142,6 +163,11 @@ def _diff(label: str, got: Iterable[str], expected: set[str]) -> str | None:
     extra = sorted(got_set - expected)[:10]
     missing = sorted(expected - got_set)[:10]
     return f"{label}: extra {extra} missing {missing}"
+
+
+def _to_login(response: Any) -> bool:
+    target = response.get("Location", "").split("?", 1)[0] if response.status_code in (301, 302) else None
+    return target == resolve_url(settings.LOGIN_URL)
 
 
 def _user_of(client: Client) -> Any:
@@ -178,7 +204,9 @@ def check_scoping(
         report.add(f"expectation names rows that do not exist: {sorted(unknown)[:10]}")
 
     # visible_to and its count: the source every other surface must agree with.
-    visible_qs = case.model._default_manager.all().visible_to(user, case.visible_action)
+    # Every model of a module uses ScopedQuerySet; an AttributeError here says this one does not.
+    scoped = cast(ScopedQuerySet, case.model._default_manager.all())
+    visible_qs = scoped.visible_to(user, case.visible_action)
     problem = _diff("visible_to", (case.key(o) for o in visible_qs), expected)
     if problem:
         report.add(problem)
@@ -188,7 +216,7 @@ def check_scoping(
     if case.list_url:
         response = client.get(case.list_url)
         if anonymous:
-            if response.status_code != 302 or "/login/" not in response.get("Location", ""):
+            if not _to_login(response):
                 report.add(
                     f"list {case.list_url}: anonymous got {response.status_code}, not a login redirect"
                 )
@@ -199,7 +227,13 @@ def check_scoping(
             if shown != len(expected):
                 report.add(f"list {case.list_url}: count text {shown}, expected {len(expected)}")
 
-    if case.export_url and not anonymous:
+    if case.export_url and anonymous:
+        response = client.get(case.export_url)
+        if not _to_login(response):
+            report.add(
+                f"export {case.export_url}: anonymous got {response.status_code}, not a login redirect"
+            )
+    elif case.export_url:
         response = client.get(case.export_url)
         if response.status_code != 200:
             report.add(f"export {case.export_url}: status {response.status_code}")
@@ -217,7 +251,7 @@ def check_scoping(
             if response.status_code != 401:
                 report.add(f"api {case.api_list}: anonymous got {response.status_code}, expected 401")
         else:
-            items, _count = api_collect(client, case.api_list, **headers)
+            items, _count = api_collect(client, case.api_list, headers=headers)
             problem = _diff(f"api {case.api_list}", (str(i[case.api_key or "id"]) for i in items), expected)
             if problem:
                 report.add(problem)
@@ -233,10 +267,12 @@ def check_scoping(
                 continue
             if case.detail_url:
                 url = case.detail_url(obj)
-                status = client.get(url).status_code
-                want = 302 if anonymous else wanted
-                if status != want:
-                    report.add(f"page {url}: status {status}, expected {want}")
+                response = client.get(url)
+                if anonymous:
+                    if not _to_login(response):
+                        report.add(f"page {url}: anonymous got {response.status_code}, not a login redirect")
+                elif response.status_code != wanted:
+                    report.add(f"page {url}: status {response.status_code}, expected {wanted}")
             if case.api_detail:
                 url = case.api_detail(obj)
                 status = client.get(url, headers=headers or None).status_code
@@ -278,3 +314,144 @@ def assert_queries_flat(client: Client, budget: QueryBudget, add_rows: Callable[
     assert after == before, f"{budget.url}: {before} queries before adding rows, {after} after (N+1?)"
     assert after <= budget.max_queries, f"{budget.url}: {after} queries, budget {budget.max_queries}"
     return before, after
+
+
+# --- the access matrix ------------------------------------------------------------------------------------
+
+_CONVERTER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route of the URL configuration, its path written as OpenAPI writes paths (``/zones/{code}/``)."""
+
+    path: str
+    name: str | None
+    namespace: str
+
+
+def _walk(patterns: Iterable[Any], prefix: str, namespace: str) -> Iterable[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace or "") if n)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            raw = prefix + str(entry.pattern)
+            yield Route("/" + _CONVERTER.sub(r"{\1}", raw).lstrip("^").rstrip("$"), entry.name, namespace)
+
+
+def page_routes(urlconf: str | None = None, exclude_namespaces: Iterable[str] = ("admin",)) -> list[Route]:
+    """Every route of the URL configuration (recursively, once per path), minus the excluded namespaces
+    (Django's admin, which has its own permissions). API operations appear here too; ``uncovered`` sets
+    apart those the OpenAPI schema describes."""
+    excluded = tuple(exclude_namespaces)
+    seen: dict[str, Route] = {}
+    for route in _walk(get_resolver(urlconf).url_patterns, "", ""):
+        if route.namespace.split(":")[0] in excluded:
+            continue
+        seen.setdefault(route.path, route)
+    return sorted(seen.values(), key=lambda r: r.path)
+
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def api_operations(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation of an OpenAPI document."""
+    return sorted(
+        (method.upper(), path)
+        for path, item in schema.get("paths", {}).items()
+        for method in item
+        if method in HTTP_METHODS
+    )
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    """One row of the access matrix: a path and method, the write case that tries it (writes only), and
+    the outcome each role gets. A cell reads ``403``, ``login``, or ``403 (today 404)`` where today's code
+    answers otherwise than the rules call for."""
+
+    path: str
+    method: str
+    case: str
+    cells: dict[str, str]
+    line: int
+
+    def intended(self, role: str) -> str:
+        return self.cells[role].split("(", 1)[0].strip()
+
+    def today(self, role: str) -> str:
+        match = re.search(r"\(today\s+([^)]+)\)", self.cells[role])
+        return match.group(1).strip() if match else self.intended(role)
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip("`").strip() for c in line.strip().strip("|").split("|")]
+
+
+def read_access_matrix(
+    path: Path | str, first_columns: tuple[str, ...] = ("path", "method", "case")
+) -> list[AccessRow]:
+    """The rows of every markdown table of the file whose header starts with ``first_columns``; the other
+    header cells are the roles. An empty case cell, or "—", is read as no case."""
+    rows: list[AccessRow] = []
+    header: list[str] | None = None
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = _cells(line)
+        if header is None:
+            if tuple(cells[: len(first_columns)]) == first_columns:
+                header = cells
+            continue
+        if set("".join(cells)) <= set("-: "):
+            continue  # the separator line
+        if len(cells) != len(header):
+            raise ValueError(f"{path}:{number}: {len(cells)} cells, the header has {len(header)}")
+        values = dict(zip(header, cells, strict=True))
+        case = values["case"] if values["case"] not in ("", "—", "-") else ""
+        roles = {k: v for k, v in values.items() if k not in first_columns}
+        rows.append(AccessRow(values["path"], values["method"].upper(), case, roles, number))
+    return rows
+
+
+def uncovered(
+    routes: Iterable[Route], operations: Iterable[tuple[str, str]], rows: Iterable[AccessRow]
+) -> list[str]:
+    """What the matrix misses or holds in vain: every API operation needs a row with its method and path,
+    every other route a GET row; a row whose path is neither a route nor an operation is stale."""
+    rows = list(rows)
+    keyed = {(r.method, r.path) for r in rows}
+    ops = set(operations)
+    op_paths = {p for _m, p in ops}
+    pages = {r.path for r in routes} - op_paths
+    problems = [f"no row for the operation {m} {p}" for m, p in sorted(ops - keyed)]
+    problems += [f"no GET row for the route {p}" for p in sorted(pages) if ("GET", p) not in keyed]
+    for row in rows:
+        known = (row.method, row.path) in ops or (row.path in pages)
+        if not known:
+            problems.append(f"line {row.line}: {row.method} {row.path} is neither a route nor an operation")
+    return problems
+
+
+def fill_path(path: str, samples: Mapping[str, Any]) -> str:
+    """``/zones/{code}/`` with each parameter replaced by its sample value; a parameter without a sample is
+    an error naming it, so a new route gets its sample the day it is added."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in samples:
+            raise KeyError(f"no sample value for the parameter {name!r} of {path}")
+        return str(samples[name])
+
+    return re.sub(r"\{([^{}]+)\}", value, path)
+
+
+def observe(client: Client, url: str) -> str:
+    """GET the URL and name the outcome as the matrix does: the status, or ``login`` for a redirect to the
+    sign-in page (the API answers an anonymous caller 401 instead)."""
+    client.raise_request_exception = False  # a server error is an outcome to report, not a crash
+    response = client.get(url)
+    return "login" if _to_login(response) else str(response.status_code)

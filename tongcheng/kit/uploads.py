@@ -44,13 +44,15 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def __init__(self, request: HttpRequest, limit: int) -> None:
         super().__init__(request)
+        self.limited_request = request  # Django's base types its request as optional; this one always has one
         self.limit = limit
         self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > self.limit:
-            self.request.upload_too_large = True
+            # A per-request flag the view reads; HttpRequest declares no such attribute.
+            self.limited_request.upload_too_large = True  # type: ignore[attr-defined]
             raise StopUpload(connection_reset=True)
         return raw_data
 
@@ -60,7 +62,7 @@ class LimitedUploadHandler(FileUploadHandler):
 
 def limit_uploads(request: HttpRequest, limit: int) -> None:
     """Put the limit in front of Django's handlers; must run before request.POST or request.FILES is read."""
-    request.upload_too_large = False
+    request.upload_too_large = False  # type: ignore[attr-defined]  # the flag above, read by the view
     request.upload_handlers.insert(0, LimitedUploadHandler(request, limit))
 
 

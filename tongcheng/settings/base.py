@@ -43,8 +43,16 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "tongcheng.core",
     "tongcheng.kit.scopecache",
+    "tongcheng.kit.attachments",
+    "tongcheng.kit.workflow",
+    "tongcheng.core.calendar",
+    "tongcheng.kit.jobs",
+    "tongcheng.kit.notifications",
+    "tongcheng.kit.ledger",
     "tongcheng.cooperation",
 ]
 
@@ -85,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tongcheng.core.context_processors.navigation",
+                "tongcheng.kit.notifications.context_processors.unread_notifications",
             ],
         },
     }
@@ -180,9 +189,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+# Attachments live in their own storage, never under MEDIA_ROOT and never served by a URL: they are
+# downloaded only through the view that checks the owner (docs/kit/attachments.md, also for S3).
+TONGCHENG_ATTACHMENTS_ROOT = Path(
+    os.environ.get("TONGCHENG_ATTACHMENTS_ROOT", BASE_DIR / "db" / "attachments")
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": TONGCHENG_ATTACHMENTS_ROOT},
+    },
 }
 WHITENOISE_USE_FINDERS = True
 
@@ -255,6 +273,7 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_CLASS = "tongcheng.kit.pagination.BoundedPagination"
 
 # The audit log model the kit writes (like AUTH_USER_MODEL): the kit imports no app.
 TONGCHENG_AUDIT_MODEL = "core.AuditEntry"
@@ -279,6 +298,28 @@ TONGCHENG_XLSX_MAX_EXPANDED_BYTES = 100 * 1024 * 1024
 TONGCHENG_XLSX_MAX_RATIO = 100
 TONGCHENG_XLSX_MAX_ENTRIES = 1_000
 
+# Background jobs (README "Background jobs"): django-tasks with its database backend, so that SQLite and
+# PostgreSQL both work and no broker is needed; `manage.py db_worker` runs them (`make run` starts one).
+# An import of more than TONGCHENG_IMPORT_INLINE_MAX_ROWS rows runs as a job; smaller ones in the request.
+# Finished jobs, their files and task results are purged after TONGCHENG_JOBS_KEEP_DAYS days.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+TONGCHENG_IMPORT_INLINE_MAX_ROWS = int(os.environ.get("TONGCHENG_IMPORT_INLINE_MAX_ROWS", "5000"))
+TONGCHENG_JOBS_KEEP_DAYS = int(os.environ.get("TONGCHENG_JOBS_KEEP_DAYS", "30"))
+TONGCHENG_JOBS_STORAGE = "default"  # the STORAGES alias that keeps job uploads and results (never public)
+
+# Notifications are e-mailed once the change commits. Development prints them (console backend); production
+# sets EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST (a local relay answers at once).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tongcheng@localhost")
+# The address of the site in links of e-mails (no trailing slash).
+TONGCHENG_SITE_URL = os.environ.get("TONGCHENG_SITE_URL", "http://127.0.0.1:8000")
+
 # Names shown in the UI for the roles; kept here so every app uses the same wording.
 ROLE_LABELS = {
     "office": _("Same-city office"),
@@ -289,3 +330,6 @@ ROLE_LABELS = {
     "auditor": _("Auditor"),
     "applicant": _("Applicant"),
 }
+
+# State-machine steps tell the people they concern through the in-app notifications (and e-mail).
+WORKFLOW_NOTIFIER = "tongcheng.kit.notifications.services.notify"

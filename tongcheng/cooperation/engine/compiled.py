@@ -67,7 +67,7 @@ class Compiled:
         cache = self.__dict__.setdefault("_strided", {})
         if stride not in cache:
             cache[stride] = self.scope * stride
-        return cache[stride]  # type: ignore[no-any-return]
+        return cache[stride]
 
 
 def compile_agreements(

@@ -7,17 +7,27 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongcheng.kit.models import AppendOnlyModel, AppendOnlyQuerySet
 from tongcheng.kit.querysets import ScopedQuerySet
 
 __all__ = ["AuditEntry"]
 
 
-class AuditEntry(models.Model):
+class AuditQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
+    """Scoped reads; updates and deletes refused (the entries are append-only)."""
+
+
+class AuditEntry(AppendOnlyModel):
     """Who did what to which record, when, from which request. Never edited, never deleted by the app."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     # Kept as text so the entry survives the user's deletion.
     actor_name = models.CharField(_("actor"), max_length=150, blank=True)
@@ -28,21 +38,41 @@ class AuditEntry(models.Model):
     # Scope anchors: where the record lies, so that every auditor and office whose scope contains it reads
     # the entry (core.rules.audit_rule). An entry with no anchor concerns the actor's own account only.
     zone = models.ForeignKey(
-        "core.AdjacentZone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.AdjacentZone",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     metro = models.ForeignKey(
-        "core.MetroArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.MetroArea",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     jurisdiction = models.ForeignKey(
-        "core.Jurisdiction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Jurisdiction",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     organisation = models.ForeignKey(
-        "core.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     request_id = models.CharField(_("request id"), max_length=40, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

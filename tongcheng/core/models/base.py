@@ -1,24 +1,9 @@
-"""The base every record of Tongcheng derives from: timestamps, a version for refusing stale edits,
-and change history (django-simple-history)."""
+"""The base every registry record of Tongcheng derives from; it now lives in the kit
+(tongcheng.kit.models), where it is composed of TimestampedModel, VersionedModel and HistoryModel. Kept here
+so that existing imports and migrations keep working."""
 
 from __future__ import annotations
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+from tongcheng.kit.models import TrackedModel
 
 __all__ = ["TrackedModel"]
-
-
-class TrackedModel(models.Model):
-    """Abstract base: created/updated times, an edit version and full history of every change."""
-
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # Incremented by every service update; an edit made against an older version is refused.
-    version = models.PositiveIntegerField(_("version"), default=1)
-
-    history = HistoricalRecords(inherit=True)
-
-    class Meta:
-        abstract = True

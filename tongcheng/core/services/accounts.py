@@ -91,14 +91,11 @@ def create_api_token(*, actor: User, name: str, expires_in_days: int | None = No
             field="expires_in_days",
         )
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(days=days)
     token = ApiToken.objects.create(
-        user=actor,
-        name=name,
-        prefix=key[:10],
-        key_hash=hash_token(key),
-        expires_at=timezone.now() + timedelta(days=days),
+        user=actor, name=name, prefix=key[:10], key_hash=hash_token(key), expires_at=expires_at
     )
-    audit(actor, "token.create", token, {"name": token.name, "expires_at": token.expires_at.isoformat()})
+    audit(actor, "token.create", token, {"name": token.name, "expires_at": expires_at.isoformat()})
     return token, key
 
 

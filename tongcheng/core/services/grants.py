@@ -95,9 +95,10 @@ def grant_role(
 @transaction.atomic
 def withdraw_grant(*, actor: Any, grant: RoleGrant) -> RoleGrant:
     """End a grant today. Only an actor who could have given it may withdraw it."""
-    grant = RoleGrant.objects.select_for_update().filter(pk=grant.pk).first()
-    if grant is None:
+    locked = RoleGrant.objects.select_for_update().filter(pk=grant.pk).first()
+    if locked is None:
         raise NotFoundError()
+    grant = locked
     if not may_grant_on(
         actor,
         metro=grant.metro,

@@ -233,9 +233,8 @@ def _write_updates(actor: Any, planned: list[tuple[Organisation, dict]]) -> None
         return
     now = timezone.now()
     opts = Organisation._meta
-    fields = [
-        opts.get_field(name) for name in ORGANISATION_EDITABLE_FIELDS if any(name in d for _o, d in planned)
-    ]
+    changed = {name for _o, d in planned for name in d}
+    fields = [f for f in opts.concrete_fields if f.name in changed and f.name in ORGANISATION_EDITABLE_FIELDS]
     version_field = opts.get_field("version")
     batch = connection.ops.bulk_batch_size(
         [opts.pk, opts.pk, version_field, *fields], [o for o, _d in planned]

@@ -8,13 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongcheng.kit.access import bump_scope_version, forget_scope, restrict, scope_of
 from tongcheng.kit.services import (
-    ConflictError,
     ForbiddenError,
     ValidationFailed,
     apply_changes,
@@ -23,6 +22,8 @@ from tongcheng.kit.services import (
     get_visible,
     require,
 )
+from tongcheng.kit.workflow.declaration import Transition, Workflow
+from tongcheng.kit.workflow.transitions import transition
 
 from ..models import (
     AdjacentZone,
@@ -36,7 +37,15 @@ from ..models import (
     ZoneStatus,
 )
 
-__all__ = ["MemberSpec", "approve_zone", "create_zone", "reject_zone", "update_zone", "ZONE_EDITABLE_FIELDS"]
+__all__ = [
+    "MemberSpec",
+    "approve_zone",
+    "create_zone",
+    "reject_zone",
+    "update_zone",
+    "ZONE_EDITABLE_FIELDS",
+    "ZONE_WORKFLOW",
+]
 
 ZONE_EDITABLE_FIELDS = (
     "name",
@@ -61,14 +70,14 @@ class MemberSpec:
 def _party_of(jurisdiction: Jurisdiction, day: dt.date) -> Jurisdiction:
     """The prefecture-level city a member acts for, by default (or the member itself above that level)."""
     node = jurisdiction
-    while node.level not in ("prefecture", "province") and node.parent_id:
+    while node.level not in ("prefecture", "province") and node.parent is not None:
         node = node.parent
     return node
 
 
 def _province_name(jurisdiction: Jurisdiction) -> str:
     node = jurisdiction
-    while node.parent_id:
+    while node.parent is not None:
         node = node.parent
     return node.name
 
@@ -273,27 +282,59 @@ def _grant_founding_office(*, granted_by: Any, user: Any, zone: AdjacentZone) ->
     return grant
 
 
-def _proposal_for_decision(actor: Any, zone: AdjacentZone, action: str) -> AdjacentZone:
-    require(actor, action, zone)
-    zone = AdjacentZone.objects.select_for_update().get(pk=zone.pk)
-    if zone.status != ZoneStatus.PROPOSED:
-        raise ConflictError(
-            _("This zone is not a proposal awaiting a decision."), code="invalid_transition", field="status"
-        )
-    return zone
+# The decision on a proposed zone is the core's worked example of the kit's workflow: states and transitions
+# declared once, each decision locked, version-checked, logged (TransitionLog), audited and announced.
+ZONE_WORKFLOW = Workflow(
+    AdjacentZone,
+    field="status",
+    states=dict(ZoneStatus.choices),
+    transitions=[
+        Transition(
+            "approve",
+            sources=[ZoneStatus.PROPOSED],
+            target=ZoneStatus.ACTIVE,
+            action="approve",
+            label=gettext_lazy("Approve"),
+            audit_action="zone.approve",
+            notify=lambda zone: [zone.proposed_by],
+        ),
+        Transition(
+            "reject",
+            sources=[ZoneStatus.PROPOSED],
+            target=ZoneStatus.REJECTED,
+            action="reject",
+            label=gettext_lazy("Reject"),
+            note_required=True,
+            audit_action="zone.reject",
+            notify=lambda zone: [zone.proposed_by],
+        ),
+    ],
+)
+
+
+def _decide(
+    actor: Any, zone: AdjacentZone, name: str, note: str, expected_version: int | None
+) -> AdjacentZone:
+    # Without a version from the caller, the one of the zone it read: a decision on a zone that changed
+    # since is refused (stale_version) rather than taken blind.
+    version = zone.version if expected_version is None else expected_version
+    return transition(
+        actor,
+        zone,
+        name,
+        expected_version=version,
+        note=note,
+        changes={"decision_note": (note or "").strip()},
+    )
 
 
 @transaction.atomic
-def approve_zone(*, actor: Any, zone: AdjacentZone, note: str = "") -> AdjacentZone:
+def approve_zone(
+    *, actor: Any, zone: AdjacentZone, note: str = "", expected_version: int | None = None
+) -> AdjacentZone:
     """The metropolitan-area office approves a proposed zone: it becomes active and its proposer becomes its
     office, granted by the approver (whose scope already contains the zone's territory)."""
-    zone = _proposal_for_decision(actor, zone, "approve")
-    AdjacentZone.objects.filter(pk=zone.pk).update(
-        status=ZoneStatus.ACTIVE, decision_note=note.strip(), version=F("version") + 1
-    )
-    zone.refresh_from_db()
-    zone.save(update_fields=["updated_at"])  # a history row for the decision
-    audit(actor, "zone.approve", zone, {"note": note.strip()})
+    zone = _decide(actor, zone, "approve", note, expected_version)
     proposer = zone.proposed_by
     if proposer is not None and proposer.is_active:
         _grant_founding_office(granted_by=actor, user=proposer, zone=zone)
@@ -303,17 +344,11 @@ def approve_zone(*, actor: Any, zone: AdjacentZone, note: str = "") -> AdjacentZ
 
 
 @transaction.atomic
-def reject_zone(*, actor: Any, zone: AdjacentZone, note: str) -> AdjacentZone:
+def reject_zone(
+    *, actor: Any, zone: AdjacentZone, note: str, expected_version: int | None = None
+) -> AdjacentZone:
     """The metropolitan-area office refuses a proposed zone, saying why; the proposer sees the reason."""
-    if not note.strip():
-        raise ValidationFailed(_("Give the reason for the refusal."), code="required", field="note")
-    zone = _proposal_for_decision(actor, zone, "reject")
-    AdjacentZone.objects.filter(pk=zone.pk).update(
-        status=ZoneStatus.REJECTED, decision_note=note.strip(), version=F("version") + 1
-    )
-    zone.refresh_from_db()
-    zone.save(update_fields=["updated_at"])
-    audit(actor, "zone.reject", zone, {"note": note.strip()})
+    zone = _decide(actor, zone, "reject", note, expected_version)
     bump_scope_version()
     return zone
 

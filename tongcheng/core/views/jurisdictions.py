@@ -1,0 +1,79 @@
+"""Pages of the jurisdictions (GB/T 2260 registry)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tongcheng.kit.history import record_history
+from tongcheng.kit.listing import Column, Filter, ListSpec, boolean, render_list
+from tongcheng.kit.services import ServiceError, get_visible
+
+from .. import selectors
+from ..models import (
+    AdjacentZone,
+    Jurisdiction,
+    JurisdictionLevel,
+)
+
+# --- jurisdictions ---------------------------------------------------------------------------------------
+
+JURISDICTION_LIST = ListSpec(
+    title=gettext_lazy("Jurisdictions"),
+    columns=[
+        Column("code", gettext_lazy("Code"), sort="code", link=True),
+        Column("name", gettext_lazy("Name"), sort="name"),
+        Column("name_en", gettext_lazy("English name")),
+        Column("level", gettext_lazy("Level"), value=lambda j: j.get_level_display()),
+        Column("parent", gettext_lazy("Parent"), value=lambda j: j.parent.name if j.parent else ""),
+        Column("valid_from", gettext_lazy("Valid from"), sort="valid_from"),
+        Column("valid_to", gettext_lazy("Valid to"), sort="valid_to"),
+    ],
+    search_fields=["code__startswith", "name__icontains", "name_en__icontains"],
+    filters=[
+        Filter("level", gettext_lazy("Level"), "level", lambda user: list(JurisdictionLevel.choices)),
+        Filter(
+            "status",
+            gettext_lazy("Status"),
+            "valid_to__isnull",
+            lambda user: [("True", _("Current")), ("False", _("Former"))],
+            parse=boolean,
+        ),
+    ],
+    default_sort="code",
+    export_name="jurisdictions",
+    detail_url=lambda j: reverse("jurisdiction_detail", args=[j.code]) + f"?at={j.valid_from.isoformat()}",
+)
+
+
+@login_required
+def jurisdiction_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.jurisdictions(request.user)
+    return render_list(request, qs, JURISDICTION_LIST)
+
+
+@login_required
+def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
+    at_text = request.GET.get("at")
+    try:
+        at = timezone.datetime.fromisoformat(at_text).date() if at_text else timezone.localdate()
+    except ValueError:
+        at = timezone.localdate()
+    qs = Jurisdiction.objects.select_related("parent", "successor").valid_on(at)
+    try:
+        obj = get_visible(qs, request.user, code=code)
+    except ServiceError as exc:
+        raise Http404 from exc
+    context = {
+        "obj": obj,
+        "at": at,
+        "children": Jurisdiction.objects.visible_to(request.user).valid_on(at).filter(parent=obj),
+        "zones": AdjacentZone.objects.visible_to(request.user).filter(members__jurisdiction=obj).distinct(),
+        "history": record_history(request, obj),
+    }
+    return render(request, "core/jurisdiction_detail.html", context)

@@ -1,0 +1,246 @@
+"""Pages of the adjacent zones: list, detail with its map, definition, decisions on proposals, metro map."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tongcheng.kit.access import can, scope_of, visible_or_none
+from tongcheng.kit.history import record_history
+from tongcheng.kit.listing import Column, Filter, ListSpec, render_list
+from tongcheng.kit.services import ServiceError, get_visible
+
+from .. import geo, selectors
+from ..forms import (
+    MemberFormSet,
+    ZoneDecisionForm,
+    ZoneForm,
+)
+from ..models import (
+    AdjacentZone,
+    MetroArea,
+    Organisation,
+    ZoneKind,
+    ZoneStatus,
+)
+from ..services import zones
+
+# --- zones -----------------------------------------------------------------------------------------------
+
+
+def _members_text(zone: AdjacentZone) -> str:
+    return "、".join(m.jurisdiction.name for m in zone.members.all())
+
+
+ZONE_LIST = ListSpec(
+    title=gettext_lazy("Adjacent zones"),
+    columns=[
+        Column("name", gettext_lazy("Name"), sort="name", link=True),
+        Column("code", gettext_lazy("Code"), sort="code"),
+        Column("kind", gettext_lazy("Kind"), value=lambda z: z.get_kind_display()),
+        Column("status", gettext_lazy("Status"), value=lambda z: z.get_status_display()),
+        Column("members", gettext_lazy("Members"), value=_members_text),
+        Column("established", gettext_lazy("Established"), sort="established"),
+        Column("planning_area_km2", gettext_lazy("Planning area (km²)"), sort="planning_area_km2"),
+    ],
+    search_fields=["name__icontains", "name_en__icontains", "code__icontains"],
+    filters=[Filter("kind", gettext_lazy("Kind"), "kind", lambda user: list(ZoneKind.choices))],
+    default_sort="established",
+    export_name="zones",
+    detail_url=lambda z: reverse("zone_detail", args=[z.code]),
+)
+
+
+def _may_define_zones(user) -> bool:
+    return scope_of(user).has_role("office")
+
+
+@login_required
+def zone_list(request: HttpRequest) -> HttpResponse:
+    return render_list(
+        request,
+        selectors.zones(request.user),
+        ZONE_LIST,
+        extra={"create_url": reverse("zone_create") if _may_define_zones(request.user) else None},
+    )
+
+
+def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False) -> dict:
+    """What the map script needs: the cities to draw, the districts to highlight with every zone they
+    belong to, towns as points, and (on the metro map) one marker per zone so that a zone whose districts
+    all belong to other zones too is still visible."""
+    cities: set[str] = set()
+    regions: dict[str, list[str]] = {}
+    points = []
+    for zone in zones_:
+        lons, lats = [], []
+        for m in zone.members.all():
+            j = m.jurisdiction
+            parts = j.path.strip("/").split("/")
+            cities.add(parts[1] if len(parts) > 1 else parts[0])
+            county = parts[2] if j.level == "township" and len(parts) > 2 else j.code
+            regions.setdefault(county, [])
+            if zone.name not in regions[county]:
+                regions[county].append(zone.name)
+            if j.lon is not None:
+                lons.append(float(j.lon))
+                lats.append(float(j.lat))
+                if j.level == "township":
+                    points.append(
+                        {
+                            "name": j.name,
+                            "value": [float(j.lon), float(j.lat)],
+                            "zone": zone.name,
+                            "kind": "town",
+                        }
+                    )
+        if zone_markers and lons:
+            points.append(
+                {
+                    "name": zone.name,
+                    "value": [sum(lons) / len(lons), sum(lats) / len(lats)],
+                    "zone": zone.name,
+                    "kind": "zone",
+                }
+            )
+    return {
+        "cities": sorted(cities),
+        "regions": [{"name": k, "zones": v} for k, v in regions.items()],
+        "points": points,
+    }
+
+
+@login_required
+def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        zone = get_visible(selectors.zones(request.user), request.user, code=code)
+    except ServiceError as exc:
+        raise Http404 from exc
+    orgs = Organisation.objects.visible_to(request.user).filter(zone=zone).select_related("jurisdiction")
+    context = {
+        "zone": zone,
+        "members": list(zone.members.all()),
+        "organisations": orgs,
+        "parent": visible_or_none(request.user, zone.parent),
+        "children": AdjacentZone.objects.visible_to(request.user).filter(parent=zone),
+        "map": _map_payload([zone]),
+        "history": record_history(request, zone),
+        "can_change": can(request.user, "change", zone),
+        "can_decide": zone.status == ZoneStatus.PROPOSED and can(request.user, "approve", zone),
+        "decision_form": ZoneDecisionForm(),
+    }
+    return render(request, "core/zone_detail.html", context)
+
+
+@login_required
+@require_POST
+def zone_decide(request: HttpRequest, code: str) -> HttpResponse:
+    """The metropolitan-area office approves or rejects a proposed zone."""
+    try:
+        zone = get_visible(AdjacentZone, request.user, code=code)
+    except ServiceError as exc:
+        raise Http404 from exc
+    form = ZoneDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to approve or to reject."))
+        return redirect("zone_detail", code=zone.code)
+    decide = zones.approve_zone if form.cleaned_data["decision"] == "approve" else zones.reject_zone
+    try:
+        decide(actor=request.user, zone=zone, note=form.cleaned_data["note"])
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("zone_detail", code=zone.code)
+
+
+@login_required
+def zone_create(request: HttpRequest) -> HttpResponse:
+    metro = MetroArea.objects.visible_to(request.user).first()
+    if metro is None:
+        raise Http404
+    if not _may_define_zones(request.user):
+        # The user sees the metropolitan area but is no office: the page exists, the action is not theirs.
+        raise PermissionDenied
+    form = ZoneForm(request.POST or None)
+    status = 200
+    formset = MemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        specs = [
+            zones.MemberSpec(
+                code=f.cleaned_data["code"],
+                side=f.cleaned_data.get("side") or None,
+                role=f.cleaned_data["role"],
+            )
+            for f in formset.forms
+            if f.cleaned_data.get("code")
+        ]
+        data = form.cleaned_data
+        try:
+            zone = zones.create_zone(
+                actor=request.user,
+                metro=metro,
+                name=data["name"],
+                name_en=data["name_en"],
+                code=data["code"],
+                kind=data["kind"],
+                established=data["established"],
+                planning_area_km2=data["planning_area_km2"],
+                description=data["description"],
+                members=specs,
+            )
+        except ServiceError as exc:
+            for item in exc.errors or [{"field": exc.field, "message": str(exc.message)}]:
+                form.add_error(None, item["message"])
+            # The same status as the API (403 for a refusal, 422 for invalid input), with the form kept.
+            status = exc.status
+        else:
+            if zone.status == ZoneStatus.PROPOSED:
+                messages.info(
+                    request,
+                    _(
+                        "Zone %(name)s reaches beyond the territory your office runs, so it is recorded as a "
+                        "proposal for the metropolitan-area office to approve."
+                    )
+                    % {"name": zone.name},
+                )
+            else:
+                messages.success(request, _("Zone %(name)s created.") % {"name": zone.name})
+            return redirect("zone_detail", code=zone.code)
+    return render(
+        request, "core/zone_form.html", {"form": form, "formset": formset, "metro": metro}, status=status
+    )
+
+
+@login_required
+def metro_map(request: HttpRequest) -> HttpResponse:
+    zones_ = list(selectors.zones(request.user))
+    metros = MetroArea.objects.visible_to(request.user).prefetch_related("members__jurisdiction")
+    cities = {
+        m.jurisdiction.code
+        for metro in metros
+        for m in metro.members.all()
+        if m.jurisdiction.level == "prefecture"
+    }
+    payload = _map_payload(zones_, zone_markers=True)
+    payload["cities"] = sorted(set(payload["cities"]) | {c for c in cities if c in geo.CITY_FILES})
+    return render(request, "core/metro_map.html", {"zones": zones_, "map": payload, "metros": metros})
+
+
+@login_required
+def geojson(request: HttpRequest) -> JsonResponse:
+    cities = [c for c in request.GET.get("cities", "").split(",") if c in geo.CITY_FILES]
+    response = JsonResponse(geo.feature_collection(cities))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

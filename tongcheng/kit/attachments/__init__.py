@@ -1,0 +1,1 @@
+"""Attachments: files owned by any module's records, checked, stored privately, downloaded through access."""
