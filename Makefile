@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE ?= tongcheng.settings
 # What mypy (with django-stubs) checks in `make lint` and `make test`: the kit, the services and the engine.
 TYPED  := tongcheng/kit tongcheng/core/services tongcheng/cooperation/engine
 
-.PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench clean
+.PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ test-fast: $(VENV)/.installed-test messages
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/settlement.py
+
+# Cost per request under gunicorn (bench/web.py): SQLite in a temporary folder and PostgreSQL at
+# 127.0.0.1:5432 (database bench_web, dropped and created again); BENCH_DB=sqlite skips PostgreSQL.
+BENCH_DB ?= sqlite postgres
+bench-web: messages
+	$(BIN)/python bench/web.py --db $(BENCH_DB)
 
 clean:
 	rm -rf $(VENV) db staticfiles

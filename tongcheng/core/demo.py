@@ -14,6 +14,8 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 
+from tongcheng.kit.access import bump_scope_version
+
 from .data import reader
 from .models import (
     AdjacentZone,
@@ -303,4 +305,6 @@ def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str,
     load_jurisdictions(report)
     load_registry(report)
     accounts = load_users(report) if with_users else []
+    # Grants, zones and members may have changed: scopes cached before the load are stale.
+    bump_scope_version()
     return report, accounts

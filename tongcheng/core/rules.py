@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from tongcheng.kit.access import ALL, NONE, register_rule
+from tongcheng.kit.access import ALL, NONE, any_of, register_rule
 
 from .models import (
     AdjacentZone,
@@ -80,14 +80,15 @@ def zone_rule(scope: Scope, action: str) -> Q:
     if roles is None:
         return NONE
     if action == "view":
-        return scope.zone_q(roles, "id") | _own_proposals_q(scope, "proposed_by_id")
+        return any_of(scope.zone_q(roles, "id"), _own_proposals_q(scope, "proposed_by_id"))
     if action == "change":
         # Editing needs an office grant on the zone itself or on its metropolitan area, not a
         # grant that merely reaches the zone through a member jurisdiction.
         ids = {g.zone_id for g in scope.grants if g.role in EDITORS and g.zone_id}
         metros = {g.metro_id for g in scope.grants if g.role in EDITORS and g.metro_id}
-        q = Q(pk__in=sorted(ids)) if ids else NONE
-        return q | Q(metro_id__in=sorted(metros)) if metros else q
+        return any_of(
+            Q(pk__in=sorted(ids)) if ids else NONE, Q(metro_id__in=sorted(metros)) if metros else NONE
+        )
     return scope.zone_q(roles, "id")
 
 
@@ -97,7 +98,7 @@ def zone_member_rule(scope: Scope, action: str) -> Q:
     if roles is None:
         return NONE
     q = scope.zone_q(roles, "zone_id")
-    return q | _own_proposals_q(scope, "zone__proposed_by_id") if action == "view" else q
+    return any_of(q, _own_proposals_q(scope, "zone__proposed_by_id")) if action == "view" else q
 
 
 @register_rule(Organisation, actions=("view", "change", "history"))
@@ -105,7 +106,7 @@ def organisation_rule(scope: Scope, action: str) -> Q:
     roles = _zone_roles(action)
     if roles is None:
         return NONE
-    return scope.zone_q(roles, "zone_id") | scope.path_q(roles, "jurisdiction__path")
+    return any_of(scope.zone_q(roles, "zone_id"), scope.path_q(roles, "jurisdiction__path"))
 
 
 @register_rule(Person, actions=("view", "change", "history", "unmask"))
@@ -116,8 +117,8 @@ def person_rule(scope: Scope, action: str) -> Q:
         roles = _zone_roles(action)
     if roles is None:
         return NONE
-    return scope.zone_q(roles, "organisation__zone_id") | scope.path_q(
-        roles, "organisation__jurisdiction__path"
+    return any_of(
+        scope.zone_q(roles, "organisation__zone_id"), scope.path_q(roles, "organisation__jurisdiction__path")
     )
 
 
@@ -140,8 +141,7 @@ def audit_rule(scope: Scope, action: str) -> Q:
     # language), which have no anchor.
     if action != "view":
         return NONE
-    q = scope.anchored_q(AUDIT_READERS)
-    return q | Q(actor_id=scope.user_id)
+    return any_of(scope.anchored_q(AUDIT_READERS), Q(actor_id=scope.user_id))
 
 
 def _grants_managed_q(scope: Scope) -> Q:
@@ -149,14 +149,13 @@ def _grants_managed_q(scope: Scope) -> Q:
     (who may give a role there may also see and withdraw it) as one filter."""
     metros = sorted({g.metro_id for g in scope.grants if g.role in EDITORS and g.metro_id})
     zones = sorted({g.zone_id for g in scope.grants if g.role in EDITORS and g.zone_id})
-    q = scope.path_q(EDITORS, "jurisdiction__path") | scope.path_q(
-        EDITORS, "organisation__jurisdiction__path"
+    return any_of(
+        scope.path_q(EDITORS, "jurisdiction__path"),
+        scope.path_q(EDITORS, "organisation__jurisdiction__path"),
+        Q(metro_id__in=metros) if metros else NONE,
+        Q(zone__metro_id__in=metros, zone__status=ZoneStatus.ACTIVE) if metros else NONE,
+        Q(zone_id__in=zones, zone__status=ZoneStatus.ACTIVE) if zones else NONE,
     )
-    if metros:
-        q |= Q(metro_id__in=metros) | Q(zone__metro_id__in=metros, zone__status=ZoneStatus.ACTIVE)
-    if zones:
-        q |= Q(zone_id__in=zones, zone__status=ZoneStatus.ACTIVE)
-    return q
 
 
 @register_rule(RoleGrant, actions=("view", "manage"))
@@ -165,7 +164,7 @@ def grant_rule(scope: Scope, action: str) -> Q:
     if action == "manage":
         return _grants_managed_q(scope)
     if action == "view":
-        return Q(user_id=scope.user_id) | _grants_managed_q(scope)
+        return any_of(Q(user_id=scope.user_id), _grants_managed_q(scope))
     return NONE
 
 

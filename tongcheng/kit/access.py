@@ -5,35 +5,66 @@ scope. The scope is what the app that owns the registry says the user's grants r
 loader (``set_scope_loader``), and the kit calls it once per user and request. A model without a rule is
 visible to superusers only: forgetting a rule hides data, it never leaks it. Each rule declares the
 actions it knows; asking a rule for another action is a programming error, raised while ``DEBUG`` (and
-in tests), and answered with no rows in production."""
+in tests), and answered with no rows in production.
+
+Scopes are cached (docs/kit/performance.md). A loaded scope is kept in Django's cache under the user, the
+day (grants start and end on dates) and the *scope version*: a random token in one database row that every
+change to what scopes are built from replaces (``bump_scope_version``, called by the services that change
+grants, zones or zone members, and by the registry's save signals as a safety net). A request reads the
+token (one primary-key query) and finds the user's scope under it, so it neither re-reads grants nor
+recompiles the registry; a change commits together with its new token, so no process can keep using a
+scope the change made stale."""
 
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
+from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 __all__ = [
     "ALL",
     "NONE",
     "ScopeLike",
     "UnknownAction",
+    "any_of",
+    "bump_scope_version",
     "can",
     "forget_scope",
     "register_rule",
     "restrict",
     "rule_actions",
     "rule_q",
+    "scope_load_count",
     "scope_of",
+    "scope_version",
     "visible_or_none",
     "set_scope_loader",
 ]
 
 ALL = Q()  # matches every row
 NONE = Q(pk__in=[])  # matches no row
+
+
+def any_of(*qs: Q) -> Q:
+    """The OR of rule conditions without the dead branches: NONE parts are dropped (instead of compiling
+    an empty ``IN ()`` on every query) and ALL wins (``Q() | q`` would give ``q``)."""
+    live = [q for q in qs if q is not NONE]
+    if not live:
+        return NONE
+    if any(not q.children and not q.negated for q in live):
+        return ALL
+    combined = live[0]
+    for q in live[1:]:
+        combined = combined | q
+    return combined
 
 
 class ScopeLike(Protocol):
@@ -67,6 +98,7 @@ def set_scope_loader(loader: Callable[[Any], Any], anonymous: Any = None) -> Non
 
 
 def scope_of(user: Any) -> Any:
+    """The user's scope: computed once per request (kept on the user object) from the cached scope."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return _anonymous
     cached = getattr(user, "_tongcheng_scope", None)
@@ -74,15 +106,101 @@ def scope_of(user: Any) -> Any:
         return cached
     if _loader is None:
         raise RuntimeError("no scope loader registered (the registry app sets one in its ready())")
-    scope = _loader(user)
+    scope = _cached_scope(user, _loader)
     user._tongcheng_scope = scope
     return scope
 
 
 def forget_scope(user: Any) -> None:
-    """Drop the cached scope (after grants change within one request, e.g. in tests)."""
+    """Drop the scope kept on this user object (after grants change within one request). The shared cache
+    needs no forgetting: the change bumped the scope version."""
     if hasattr(user, "_tongcheng_scope"):
         del user._tongcheng_scope
+
+
+# --- the scope cache ---------------------------------------------------------------------------------------
+
+SCOPE_CACHE_SECONDS = 24 * 3600
+_VERSION_APP = "tongcheng.kit.scopecache"
+_loads = 0
+
+
+def scope_load_count() -> int:
+    """How many scopes this process has loaded (cache misses); tests compare it before and after a request."""
+    return _loads
+
+
+def _scope_cache() -> Any:
+    alias = getattr(settings, "TONGCHENG_SCOPE_CACHE", "default")
+    if alias is None or not apps.is_installed(_VERSION_APP):
+        return None
+    return caches[alias]
+
+
+def scope_version(using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """The current scope version token, or None before the first one is written (then nothing is cached).
+    Plain SQL on a one-row table: this runs on every signed-in request, so it skips the ORM's compiler."""
+    from tongcheng.kit.scopecache.models import SCOPE_VERSION_TABLE
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {connection.ops.quote_name(SCOPE_VERSION_TABLE)} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _bumped_marker() -> None:
+    """Registered with on_commit by a bump; its presence in the transaction's pending callbacks means
+    "this transaction already bumped" (and it disappears with a rolled-back savepoint, like the bump)."""
+
+
+def _bumped_in_transaction(using: str = DEFAULT_DB_ALIAS) -> bool:
+    connection = connections[using]
+    return connection.in_atomic_block and any(
+        entry[1] is _bumped_marker for entry in connection.run_on_commit
+    )
+
+
+def bump_scope_version(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Say that what scopes are computed from (grants, zones, zone members, the registry) has changed.
+
+    Call it inside the transaction of the change: the new token commits or rolls back with it, and every
+    process sees it on its next request. Several bumps in one transaction write once."""
+    if not apps.is_installed(_VERSION_APP):
+        return
+    from tongcheng.kit.scopecache.models import ScopeVersion
+
+    if connections[using].in_atomic_block:
+        if _bumped_in_transaction(using):
+            return
+        transaction.on_commit(_bumped_marker, using=using)
+    token = secrets.token_hex(16)
+    versions = ScopeVersion.objects.using(using)
+    if not versions.filter(pk=1).update(token=token):
+        # The row is gone (a flushed test database): create it; a concurrent creator wins the insert and
+        # the update below still leaves a token nobody has seen.
+        versions.bulk_create([ScopeVersion(pk=1, token=token)], ignore_conflicts=True)
+        versions.filter(pk=1).update(token=token)
+
+
+def _cached_scope(user: Any, loader: Callable[[Any], Any]) -> Any:
+    global _loads
+    cache = _scope_cache()
+    key = None
+    if cache is not None:
+        token = scope_version()
+        if token is not None:
+            # The superuser flag is part of the key: it is read from the user row, which no bump follows.
+            key = f"tongcheng:scope:{user.pk}:{int(user.is_superuser)}:{timezone.localdate():%Y%m%d}:{token}"
+            scope = cache.get(key)
+            if scope is not None:
+                return scope
+    scope = loader(user)
+    _loads += 1
+    # A transaction that bumped may still roll back; what it read must not be kept under its new token.
+    if key is not None and not _bumped_in_transaction():
+        cache.set(key, scope, SCOPE_CACHE_SECONDS)
+    return scope
 
 
 Rule = Callable[[Any, str], Q]
@@ -149,18 +267,23 @@ def _lookups(q: Q) -> Iterable[str]:
 
 
 def _reaches_to_many(model: type[models.Model], q: Q) -> bool:
-    for lookup in _lookups(q):
-        current = model
-        for part in lookup.split("__"):
-            try:
-                field = current._meta.get_field(part)
-            except Exception:  # a lookup or transform (startswith, in …), not a field
-                break
-            if field.is_relation and (field.one_to_many or field.many_to_many):
-                return True
-            if not field.is_relation or field.related_model is None:
-                break
-            current = field.related_model
+    return any(_lookup_reaches_to_many(model, lookup) for lookup in _lookups(q))
+
+
+@functools.cache
+def _lookup_reaches_to_many(model: type[models.Model], lookup: str) -> bool:
+    # Memoised: rules use a handful of lookups, and walking the model meta on every request adds up.
+    current = model
+    for part in lookup.split("__"):
+        try:
+            field = current._meta.get_field(part)
+        except Exception:  # a lookup or transform (startswith, in …), not a field
+            break
+        if field.is_relation and (field.one_to_many or field.many_to_many):
+            return True
+        if not field.is_relation or field.related_model is None:
+            break
+        current = field.related_model
     return False
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "tongcheng.core",
+    "tongcheng.kit.scopecache",
     "tongcheng.kit.attachments",
     "tongcheng.kit.workflow",
     "tongcheng.core.calendar",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongcheng.core.scope import STAFF_ROLES
-from tongcheng.kit.access import forget_scope, restrict, scope_of
+from tongcheng.kit.access import bump_scope_version, forget_scope, restrict, scope_of
 from tongcheng.kit.services import ForbiddenError, NotFoundError, ValidationFailed, audit
 
 from ..models import AdjacentZone, Jurisdiction, MetroArea, Organisation, RoleGrant, ZoneStatus
@@ -87,6 +87,7 @@ def grant_role(
         granted_by=actor,
     )
     audit(actor, "grant.create", grant, {"role": role, "user": user.username, "scope": str(scopes[0])})
+    bump_scope_version()
     forget_scope(user)
     return grant
 
@@ -111,5 +112,6 @@ def withdraw_grant(*, actor: Any, grant: RoleGrant) -> RoleGrant:
         grant.valid_to = max(today, grant.valid_from)
         grant.save(update_fields=["valid_to"])
         audit(actor, "grant.withdraw", grant, {"role": grant.role, "user": grant.user.username})
+        bump_scope_version()
         forget_scope(grant.user)
     return grant

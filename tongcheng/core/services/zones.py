@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongcheng.kit.access import forget_scope, restrict, scope_of
+from tongcheng.kit.access import bump_scope_version, forget_scope, restrict, scope_of
 from tongcheng.kit.services import (
     ForbiddenError,
     ValidationFailed,
@@ -265,6 +265,7 @@ def create_zone(
         if not metro_office:
             # Inside the actor's own territory: the grant reaches nothing the actor does not already run.
             _grant_founding_office(granted_by=actor, user=actor, zone=zone)
+    bump_scope_version()
     forget_scope(actor)
     return zone
 
@@ -337,6 +338,7 @@ def approve_zone(
     proposer = zone.proposed_by
     if proposer is not None and proposer.is_active:
         _grant_founding_office(granted_by=actor, user=proposer, zone=zone)
+    bump_scope_version()
     forget_scope(actor)
     return zone
 
@@ -346,7 +348,9 @@ def reject_zone(
     *, actor: Any, zone: AdjacentZone, note: str, expected_version: int | None = None
 ) -> AdjacentZone:
     """The metropolitan-area office refuses a proposed zone, saying why; the proposer sees the reason."""
-    return _decide(actor, zone, "reject", note, expected_version)
+    zone = _decide(actor, zone, "reject", note, expected_version)
+    bump_scope_version()
+    return zone
 
 
 @transaction.atomic
@@ -358,4 +362,5 @@ def update_zone(
     diff = apply_changes(zone, changes, expected_version, ZONE_EDITABLE_FIELDS)
     if diff:
         audit(actor, "zone.update", zone, change_record(diff, expected_version))
+        bump_scope_version()
     return zone
