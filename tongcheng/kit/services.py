@@ -40,6 +40,7 @@ __all__ = [
     "apply_changes",
     "change_record",
     "check_version",
+    "plan_changes",
     "OVERWRITE",
 ]
 
@@ -258,13 +259,9 @@ def change_record(diff: dict[str, list[Any]], expected_version: Any) -> dict[str
     return {"changes": diff, **({"overwrite": True} if expected_version is OVERWRITE else {})}
 
 
-def apply_changes(
-    obj: models.Model, changes: dict[str, Any], expected_version: Any, fields: Iterable[str]
-) -> dict[str, list[Any]]:
-    """Update allowed fields of a TrackedModel, refusing a stale edit: the row is written only if its
-    version is still the one the editor saw (a compare-and-set in the UPDATE itself, so two concurrent
-    editors cannot both win). The version is never optional (see ``check_version``). Returns
-    {field: [before, after]} for the audit entry."""
+def plan_changes(obj: models.Model, changes: dict[str, Any], fields: Iterable[str]) -> dict[str, list[Any]]:
+    """Set the changed values on the object (only editable fields; an unknown one is refused) and return
+    {field: [before, after]}; nothing is written. Shared by ``apply_changes`` and batch services."""
     allowed = set(fields)
     unknown = set(changes) - allowed
     if unknown:
@@ -279,6 +276,18 @@ def apply_changes(
         if before != value:
             diff[name] = [jsonable(before), jsonable(value)]
             setattr(obj, name, value)
+    return diff
+
+
+def apply_changes(
+    obj: models.Model, changes: dict[str, Any], expected_version: Any, fields: Iterable[str]
+) -> dict[str, list[Any]]:
+    """Update allowed fields of a TrackedModel, refusing a stale edit: the row is written only if its
+    version is still the one the editor saw (a compare-and-set in the UPDATE itself, so two concurrent
+    editors cannot both win). The version is never optional (see ``check_version``). Returns
+    {field: [before, after]} for the audit entry."""
+    allowed = set(fields)
+    diff = plan_changes(obj, changes, allowed)
     versioned = cast(_Versioned, obj)  # the kit cannot name core's TrackedModel, which holds the field
     check_version(expected_version, versioned.version)
     if not diff:

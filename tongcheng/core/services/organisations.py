@@ -26,7 +26,7 @@ from tongcheng.kit.services import (
     change_record,
     check_version,
     create,
-    jsonable,
+    plan_changes,
     require,
 )
 
@@ -138,19 +138,7 @@ def _lookup_batch() -> int:
 def _planned_changes(org: Organisation, changes: dict[str, Any], expected_version: int | None) -> dict:
     """apply_changes without the write: the same checks (editable fields, version, field validation) on the
     locked row, which then carries the new values."""
-    unknown = set(changes) - set(ORGANISATION_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(
-            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-            code="unknown_field",
-            field=sorted(unknown)[0],
-        )
-    diff: dict[str, list[Any]] = {}
-    for name, value in changes.items():
-        before = getattr(org, name)
-        if before != value:
-            diff[name] = [jsonable(before), jsonable(value)]
-            setattr(org, name, value)
+    diff = plan_changes(org, changes, ORGANISATION_EDITABLE_FIELDS)
     check_version(expected_version, org.version)
     if diff:
         try:
