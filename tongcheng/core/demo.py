@@ -2,12 +2,18 @@
 (each fact with its source), plus synthetic demo users for every role on both sides of two zones.
 
 Idempotent: a row is written only when it is missing or differs, so a second run changes nothing and
-adds no history."""
+adds no history.
+
+It never destroys work (every `make run` loads it). A record some user has changed since (any audited
+service action on it: services are the only writers and audit every change) is left exactly as it is and
+named in the report, and so are the members of a zone a user has changed; only records no user has touched
+are brought up to date with the demo's data, and then with a new edit version, so that an edit begun before
+the reload is refused as stale instead of silently based on other values."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -15,10 +21,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 
 from tongcheng.kit.access import bump_scope_version
+from tongcheng.kit.models import VersionedModel
 
 from .data import reader
 from .models import (
     AdjacentZone,
+    AuditEntry,
     Jurisdiction,
     MetroArea,
     MetroMember,
@@ -38,9 +46,23 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Records a user has changed, whose demo values differ: left as the user made them.
+    kept: list[str] = field(default_factory=list)
+    # (object type, object id) of every record some audited service action concerned.
+    touched: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def changed_by_a_user(self, obj: models.Model) -> bool:
+        return (obj._meta.label_lower, str(obj.pk)) in self.touched
+
+    def keep(self, obj: models.Model) -> None:
+        self.kept.append(f"{obj._meta.verbose_name} {obj}")
+
+
+def _touched_records() -> set[tuple[str, str]]:
+    return set(AuditEntry.objects.values_list("object_type", "object_id").distinct().order_by())
 
 
 def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], report: LoadReport):
@@ -50,13 +72,17 @@ def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str,
         report.count("created")
         return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
+    if not changed:
+        report.count("unchanged")
+    elif report.changed_by_a_user(obj):
+        report.keep(obj)
+    else:
         for name in changed:
             setattr(obj, name, values[name])
+        if isinstance(obj, VersionedModel):
+            obj.version += 1
         obj.save()
         report.count("updated")
-    else:
-        report.count("unchanged")
     return obj
 
 
@@ -118,8 +144,12 @@ def load_jurisdictions(report: LoadReport) -> dict[tuple[str, Any], Jurisdiction
                 else current.get(row.successor_code)
             )
             if target is not None and obj.successor_id != target.pk:
+                if report.changed_by_a_user(obj):
+                    report.keep(obj)
+                    continue
                 obj.successor = target
-                obj.save(update_fields=["successor", "updated_at"])
+                obj.version += 1
+                obj.save(update_fields=["successor", "version", "updated_at"])
     return by_key
 
 
@@ -146,6 +176,8 @@ def load_registry(report: LoadReport) -> None:
             },
             report,
         )
+        if report.changed_by_a_user(obj):
+            continue
         for code in metro.members:
             _upsert(
                 MetroMember,
@@ -174,6 +206,9 @@ def load_registry(report: LoadReport) -> None:
             },
             report,
         )
+        if report.changed_by_a_user(obj):
+            # Its members are the user's to decide: a member they removed is not put back.
+            continue
         for m in zone.members:
             _upsert(
                 ZoneMember,
@@ -301,7 +336,7 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
 
 @transaction.atomic
 def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str, str]]]:
-    report = LoadReport()
+    report = LoadReport(touched=_touched_records())
     load_jurisdictions(report)
     load_registry(report)
     accounts = load_users(report) if with_users else []

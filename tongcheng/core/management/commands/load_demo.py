@@ -16,6 +16,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {report.created} created, {report.updated} updated, {report.unchanged} unchanged."
         )
+        if report.kept:
+            self.stdout.write(
+                f"Left as users changed them ({len(report.kept)}; the demo's values differ): "
+                + "; ".join(report.kept)
+            )
         if accounts:
             self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
             for username, role, scope in accounts:
