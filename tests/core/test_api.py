@@ -266,7 +266,7 @@ def test_filters(client_for):
     come back."""
     client = client_for("office_metro")
     finance = client.get(f"{API}/organisations?kind=finance_bureau&limit=100").json()
-    assert finance["count"] == 7 and {i["kind"] for i in finance["items"]} == {"finance_bureau"}
+    assert finance["count"] == 8 and {i["kind"] for i in finance["items"]} == {"finance_bureau"}
     in_zone = client.get(f"{API}/organisations?zone=pukou-nanqiao&limit=100").json()
     assert {i["zone"] for i in in_zone["items"]} == {"pukou-nanqiao"}
     in_bowang = client.get(f"{API}/organisations?jurisdiction=340506&limit=100").json()

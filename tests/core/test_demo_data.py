@@ -327,7 +327,14 @@ def test_metro_area(by_code):
 
 def test_the_seed_zones_exist(zones):
     codes = {z.code for z in zones}
-    assert {"dingshan-chahe", "pukou-nanqiao", "jiangning-bowang", "ninghuai", "ning-chu-nfz"} == codes
+    assert {
+        "dingshan-chahe",
+        "pukou-nanqiao",
+        "jiangning-bowang",
+        "ninghuai",
+        "ning-chu-nfz",
+        "ninghuai-cooperation",
+    } == codes
     by = {z.code: z for z in zones}
     assert by["dingshan-chahe"].parent == by["pukou-nanqiao"].parent == "ning-chu-nfz"
     assert by["dingshan-chahe"].planning_area_km2 == "72.00"
@@ -364,6 +371,16 @@ def test_zone_sides_match_provinces(zones):
                 assert m.party_code == "320800"
             else:
                 raise AssertionError(f"unexpected side {m.side}")
+
+
+def test_the_ninghuai_special_zone_reaches_pukou_not_all_of_nanjing(zones):
+    """zones.md §1.5: the partners are 江北新区 and 盱眙县; 南京市 is the party, not a member. 江北新区's
+    directly administered streets are in 浦口 (recorded) and 六合, so a grant on the zone reaches 浦口 only."""
+    by = {z.code: z for z in zones}
+    special = by["ninghuai"]
+    assert {(m.code, m.party_code) for m in special.members} == {("320830", "320800"), ("320111", "320100")}
+    assert special.parent == "ninghuai-cooperation"
+    assert {m.code for m in by["ninghuai-cooperation"].members} == {"320100", "320800"}
 
 
 def test_zone_parents_form_no_cycle(zones):
@@ -415,7 +432,8 @@ def test_required_institutions(organisations, zones):
         assert "same_city_office" in kinds_by_zone[zone], zone
     jb = kinds_by_zone["jiangning-bowang"]
     assert {"decision_body", "working_group", "platform_company"} <= jb
-    assert "decision_body" in kinds_by_zone["ninghuai"]
+    # The joint Party–government meeting belongs to the city-level 宁淮 cooperation, not to the special zone.
+    assert "decision_body" in kinds_by_zone["ninghuai-cooperation"]
 
 
 def test_every_zone_member_has_a_finance_bureau_and_a_service_window(organisations, zones, by_code):
@@ -479,7 +497,7 @@ def test_bad_json_errors_name_file_row_and_column(tmp_path):
     path = tmp_path / "zones.json"
     text = reader.ZONES_JSON.read_text(encoding="utf-8").replace('"role": "origin"', '"role": "sponsor"')
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match=r"zones\.json: row 4\.members\[1\], column 'role'"):
+    with pytest.raises(ValueError, match=r"zones\.json: row 4\.members\[0\], column 'role'"):
         reader.load_zones(path)
 
     path = tmp_path / "organisations.json"

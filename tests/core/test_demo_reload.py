@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from tongcheng.core.demo import load_demo
-from tongcheng.core.models import AdjacentZone, Organisation, ZoneMember
+from tongcheng.core.models import AdjacentZone, Jurisdiction, Organisation, ZoneMember
 from tongcheng.core.services.organisations import update_organisation
 from tongcheng.core.services.zones import update_zone
 
@@ -88,3 +88,22 @@ def test_given_nothing_changed_when_the_demo_reloads_then_nothing_is_written():
     report, _accounts = load_demo()
 
     assert (report.created, report.updated, report.kept) == (0, 0, [])
+
+
+def test_given_a_member_an_earlier_demo_listed_when_the_demo_reloads_then_an_untouched_zone_loses_it():
+    # The 宁淮特别合作区 of earlier releases had the whole city of 南京 as a member.
+    zone = AdjacentZone.objects.get(code="ninghuai")
+    pukou = ZoneMember.objects.get(zone=zone, jurisdiction__code="320111")
+    nanjing = Jurisdiction.objects.current().get(code="320100")
+    ZoneMember.objects.create(zone=zone, jurisdiction=nanjing, party=nanjing, side="南京市", role="origin")
+    version = zone.version
+
+    load_demo()
+
+    assert set(ZoneMember.objects.filter(zone=zone).values_list("jurisdiction__code", flat=True)) == {
+        "320111",
+        "320830",
+    }
+    assert ZoneMember.objects.filter(pk=pukou.pk).exists()
+    zone.refresh_from_db()
+    assert zone.version == version + 1

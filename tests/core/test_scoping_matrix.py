@@ -6,7 +6,8 @@ core/access.py) and the demo grants (core/demo.py), so that a drift of the rules
 
 * a zone grant reaches that zone only (and, for organisations, the subtrees of the zone's members);
 * a jurisdiction grant reaches every zone with a member inside, equal to or containing the jurisdiction
-  (so 浦口区 reaches 宁淮特别合作区, whose member is the whole city of 南京);
+  (so 江宁区 reaches the city-level 宁淮合作, whose member is the whole city of 南京, but not the
+  宁淮特别合作区, whose Nanjing member is 浦口区);
 * an organisation grant reaches the organisation's zone and whatever its jurisdiction reaches;
 * the metro grant reaches every zone; an applicant's grant reaches none of the registry.
 """
@@ -35,10 +36,19 @@ from tongcheng.kit.testing import ScopingCase, api_collect, check_scoping
 
 pytestmark = pytest.mark.django_db
 
-ALL_ZONES = {"ning-chu-nfz", "dingshan-chahe", "pukou-nanqiao", "jiangning-bowang", "ninghuai"}
-PUKOU = {"ning-chu-nfz", "dingshan-chahe", "pukou-nanqiao", "ninghuai"}  # 浦口区 and what contains it
+ALL_ZONES = {
+    "ning-chu-nfz",
+    "dingshan-chahe",
+    "pukou-nanqiao",
+    "jiangning-bowang",
+    "ninghuai",
+    "ninghuai-cooperation",
+}
+# 浦口区 and what contains it: 浦口 is the Nanjing member of 宁淮特别合作区, 南京 (320100) of 宁淮合作.
+PUKOU = {"ning-chu-nfz", "dingshan-chahe", "pukou-nanqiao", "ninghuai", "ninghuai-cooperation"}
 NANQIAO = {"ning-chu-nfz", "pukou-nanqiao"}
-JIANGNING = {"jiangning-bowang", "ninghuai"}  # 江宁's town 320115009 is a member; 南京 (320100) contains 江宁
+# 江宁's town 320115009 is a member of 江宁—博望; 南京 (320100), a member of 宁淮合作, contains 江宁.
+JIANGNING = {"jiangning-bowang", "ninghuai-cooperation"}
 BOWANG = {"jiangning-bowang"}
 
 # username -> zone codes the user's staff grants reach.

@@ -27,9 +27,9 @@ def _zone_count(html: str) -> int:
 
 
 PAGES = {
-    "/": lambda html: _zone_count(html) == AdjacentZone.objects.count() == 5,
+    "/": lambda html: _zone_count(html) == AdjacentZone.objects.count() == 6,
     "/metro/": lambda html: _h1(html) == MetroArea.objects.get(code="nanjing").name,
-    "/zones/": lambda html: list_count(html) == 5,
+    "/zones/": lambda html: list_count(html) == 6,
     "/zones/pukou-nanqiao/": lambda html: (
         _h1(html).startswith("浦口—南谯")
         and {"320111", "341103"} <= set(re.findall(r"/jurisdictions/(\d+)/", html))

@@ -209,7 +209,7 @@ def load_registry(report: LoadReport) -> None:
         if report.changed_by_a_user(obj):
             # Its members are the user's to decide: a member they removed is not put back.
             continue
-        for m in zone.members:
+        members = [
             _upsert(
                 ZoneMember,
                 {"zone": obj, "jurisdiction": _at(m.code, zone.established)},
@@ -221,6 +221,16 @@ def load_registry(report: LoadReport) -> None:
                 },
                 report,
             )
+            for m in zone.members
+        ]
+        # A member an earlier demo listed and this one does not (宁淮特别合作区's 南京市 became 浦口区) goes,
+        # in a zone no user has changed; the zone's version moves on as for any change of its members.
+        dropped, _by_model = (
+            ZoneMember.objects.filter(zone=obj).exclude(pk__in=[m.pk for m in members]).delete()
+        )
+        if dropped:
+            AdjacentZone.objects.filter(pk=obj.pk).update(version=models.F("version") + 1)
+            report.updated += dropped
     orgs = reader.load_organisations()
     for org in sorted(orgs, key=lambda o: (o.parent_key is not None, o.key)):
         _upsert(

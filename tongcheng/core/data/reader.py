@@ -60,6 +60,7 @@ ZONE_KINDS = frozenset(
     {
         "cross_border_demo_zone",
         "special_cooperation_zone",
+        "city_cooperation",
         "new_functional_zone",
         "cooperation_park",
     }

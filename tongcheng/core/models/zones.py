@@ -22,6 +22,8 @@ class ZoneKind(models.TextChoices):
     SPECIAL_COOPERATION_ZONE = "special_cooperation_zone", _("Special cooperation zone")
     NEW_FUNCTIONAL_ZONE = "new_functional_zone", _("Provincial-border new functional zone")
     COOPERATION_PARK = "cooperation_park", _("Co-built cooperation park")
+    # Two cities' standing cooperation (e.g. 宁淮): the record their joint bodies and co-built parks belong to.
+    CITY_COOPERATION = "city_cooperation", _("City-level cooperation")
 
 
 class ZoneStatus(models.TextChoices):
