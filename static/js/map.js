@@ -23,6 +23,32 @@
     return box;
   }
 
+  /* Light version of a palette colour, for districts a zone covers only as part of a whole city. */
+  function tint(hex) {
+    var n = parseInt(hex.slice(1), 16), mix = function (c) { return Math.round(c + (255 - c) * 0.6); };
+    var rgb = [mix(n >> 16), mix((n >> 8) & 255), mix(n & 255)];
+    return "rgb(" + rgb.join(",") + ")";
+  }
+
+  /* The key under the map: one swatch and name per zone, built from text nodes; colours are set through
+     the CSSOM (element.style), which the Content-Security-Policy allows, unlike style attributes. */
+  function legend(el, zones, colourOf) {
+    var list = document.createElement("ul");
+    list.className = "map-legend list-inline small mb-0";
+    list.setAttribute("data-testid", "map-legend");
+    zones.forEach(function (zone) {
+      var item = document.createElement("li");
+      item.className = "list-inline-item";
+      var swatch = document.createElement("span");
+      swatch.className = "map-swatch";
+      swatch.style.backgroundColor = colourOf(zone);
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(zone));
+      list.appendChild(item);
+    });
+    el.parentNode.insertBefore(list, el.nextSibling);
+  }
+
   function render(elementId, dataId) {
     var el = document.getElementById(elementId);
     var payload = JSON.parse(document.getElementById(dataId).textContent);
@@ -31,15 +57,15 @@
       .then(function (geo) {
         var mapName = "tc-" + elementId;
         echarts.registerMap(mapName, geo);
-        var labels = {};
-        geo.features.forEach(function (f) { labels[f.id] = f.properties.label; });
-        var zones = [];
-        payload.regions.forEach(function (r) {
-          r.zones.forEach(function (z) { if (zones.indexOf(z) < 0) zones.push(z); });
-        });
-        // A district in several zones takes the colour of the first; the tooltip lists them all.
+        // Names come with the page, in the reader's language; the boundaries carry codes only.
+        var labels = payload.labels || {};
+        var zones = payload.zones || [];
+        var colourOf = function (zone) { return palette[Math.max(zones.indexOf(zone), 0) % palette.length]; };
+        // A district in several zones takes the colour of the first (the narrowest membership comes
+        // first); the tooltip lists them all.
         var data = payload.regions.map(function (r) {
-          return {name: r.name, itemStyle: {areaColor: palette[zones.indexOf(r.zones[0]) % palette.length]}};
+          var colour = colourOf(r.zones[0]);
+          return {name: r.name, itemStyle: {areaColor: r.broad ? tint(colour) : colour}};
         });
         var chart = echarts.init(el, null, {renderer: "canvas"});
         var zonesOf = {};
@@ -48,31 +74,36 @@
         // A marker (town, zone): its name, then its zone. A district: its name, then every zone it belongs to.
         var tooltipOf = function (p) {
           if (p.seriesType === "scatter") {
-            return textLines(p.data && p.data.zone ? [p.name, p.data.zone] : [p.name]);
+            return textLines(p.data && p.data.zone && p.data.zone !== p.name ? [p.name, p.data.zone] : [p.name]);
           }
           return textLines([labels[p.name] || p.name].concat(zonesOf[p.name] || []));
         };
+        // Labels that would overlap another are hidden (the tooltip and the key still name them).
+        var noOverlap = {hideOverlap: true};
         chart.setOption({
           aria: {enabled: true},
           // Confined to the box: an unconfined tooltip shown at a fixed position gets an arrow made of an
           // inline style attribute, which the CSP refuses.
           tooltip: {trigger: "item", confine: true, formatter: tooltipOf},
           // The geo component's tooltip options take precedence for its districts and for the series drawn
-          // on it, so it carries the same formatter.
-          geo: {map: mapName, roam: true, tooltip: {show: true, formatter: tooltipOf},
+          // on it, so it carries the same formatter. The margins make the map fill its box.
+          geo: {map: mapName, roam: true, top: 8, bottom: 8, left: 8, right: 8,
+                tooltip: {show: true, formatter: tooltipOf},
                 itemStyle: {areaColor: "#eef2f6", borderColor: "#6b7280"},
                 label: {show: false},
                 emphasis: {label: {show: true, formatter: canvasName}},
                 regions: data},
           series: [
-            {type: "scatter", coordinateSystem: "geo", symbolSize: 12, itemStyle: {color: "#f0a500", borderColor: "#111"},
-             label: {show: true, position: "right", formatter: "{b}"},
+            {type: "scatter", coordinateSystem: "geo", symbolSize: 10, itemStyle: {color: "#f0a500", borderColor: "#111"},
+             label: {show: true, position: "right", formatter: "{b}", fontSize: 11}, labelLayout: noOverlap,
              data: payload.points.filter(function (p) { return p.kind === "town"; })},
             {type: "scatter", coordinateSystem: "geo", symbol: "pin", symbolSize: 26,
              itemStyle: {color: "#b91c1c"}, label: {show: true, position: "top", formatter: "{b}", fontSize: 11},
+             labelLayout: noOverlap,
              data: payload.points.filter(function (p) { return p.kind === "zone"; })}
           ]
         });
+        if (zones.length) { legend(el, zones, colourOf); }
         el.dataset.rendered = "true";
         el.dataset.highlighted = String(data.length);
         window.addEventListener("resize", function () { chart.resize(); });

@@ -163,6 +163,15 @@ def test_metro_map_shows_every_zone(login_as):
     on_map = {z for r in payload["regions"] for z in r["zones"]}
     on_map |= {p["zone"] for p in payload["points"]}
     assert on_map == set(AdjacentZone.objects.values_list("name", flat=True))
+    # The key under the map names every zone, and a zone whose members are whole cities (宁淮合作:
+    # 南京市, 淮安市) is drawn over their districts, lighter where a narrower zone does not colour them.
+    _wait_for_map(page, "[data-testid=zone-map]", min_highlighted=len(payload["regions"]))
+    legend = page.locator("[data-testid=map-legend] li")
+    expect(legend).to_have_count(len(payload["zones"]))
+    assert sorted(legend.all_text_contents()) == sorted(payload["zones"])
+    city_wide = [r for r in payload["regions"] if r["broad"]]
+    assert {"宁淮合作"} == {z for r in city_wide for z in r["zones"]}
+    assert {r["name"][:4] for r in city_wide} == {"3201", "3208"}
 
 
 def test_a_zone_outside_the_users_scope_is_not_found(login_as):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
 from tongcheng.kit.access import can, scope_of, visible_or_none
@@ -25,6 +27,7 @@ from ..forms import (
 )
 from ..models import (
     AdjacentZone,
+    Jurisdiction,
     MetroArea,
     Organisation,
     ZoneKind,
@@ -72,48 +75,79 @@ def zone_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False) -> dict:
+def _local(obj) -> str:
+    """A record's name in the reader's language: the English name in the English UI where there is one."""
+    english = translation.get_language().startswith("en")
+    return obj.name_en if english and getattr(obj, "name_en", "") else obj.name
+
+
+def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False, extra_cities=()) -> dict:
     """What the map script needs: the cities to draw, the districts to highlight with every zone they
-    belong to, towns as points, and (on the metro map) one marker per zone so that a zone whose districts
-    all belong to other zones too is still visible."""
-    cities: set[str] = set()
-    regions: dict[str, list[str]] = {}
+    belong to, towns as points, the districts' names in the reader's language, and (on the metro map) one
+    marker per zone so that a zone whose districts all belong to other zones too is still visible.
+
+    A member that is a whole city (宁淮合作's 南京市 and 淮安市) colours each of the city's districts
+    that no narrower membership colours, marked ``broad`` so that the script draws it lighter."""
+    cities: set[str] = set(extra_cities)
+    specific: dict[str, list[str]] = {}
+    whole_city: dict[str, list[str]] = {}
     points = []
     for zone in zones_:
+        label = _local(zone)
         lons, lats = [], []
         for m in zone.members.all():
             j = m.jurisdiction
             parts = j.path.strip("/").split("/")
-            cities.add(parts[1] if len(parts) > 1 else parts[0])
-            county = parts[2] if j.level == "township" and len(parts) > 2 else j.code
-            regions.setdefault(county, [])
-            if zone.name not in regions[county]:
-                regions[county].append(zone.name)
+            if j.level == "prefecture":
+                cities.add(j.code)
+                whole_city.setdefault(j.code, []).append(label)
+            else:
+                cities.add(parts[1] if len(parts) > 1 else parts[0])
+                county = parts[2] if j.level == "township" and len(parts) > 2 else j.code
+                if label not in specific.setdefault(county, []):
+                    specific[county].append(label)
             if j.lon is not None:
                 lons.append(float(j.lon))
                 lats.append(float(j.lat))
                 if j.level == "township":
                     points.append(
                         {
-                            "name": j.name,
+                            "name": _local(j),
                             "value": [float(j.lon), float(j.lat)],
-                            "zone": zone.name,
+                            "zone": label,
                             "kind": "town",
                         }
                     )
         if zone_markers and lons:
             points.append(
                 {
-                    "name": zone.name,
+                    "name": label,
                     "value": [sum(lons) / len(lons), sum(lats) / len(lats)],
-                    "zone": zone.name,
+                    "zone": label,
                     "kind": "zone",
                 }
             )
+    counties = Jurisdiction.objects.current().filter(level="county", parent__code__in=cities)
+    labels: dict[str, str] = {}
+    regions = [{"name": code, "zones": list(names), "broad": False} for code, names in specific.items()]
+    for county in counties.select_related("parent").only("code", "name", "name_en", "parent__code"):
+        labels[county.code] = _local(county)
+        broad = [z for z in whole_city.get(county.parent.code, []) if z not in specific.get(county.code, [])]
+        if not broad:
+            continue
+        if county.code in specific:
+            next(r for r in regions if r["name"] == county.code)["zones"].extend(broad)
+        else:
+            regions.append({"name": county.code, "zones": broad, "broad": True})
     return {
-        "cities": sorted(cities),
-        "regions": [{"name": k, "zones": v} for k, v in regions.items()],
+        "cities": sorted(c for c in cities if c in geo.CITY_FILES),
+        # Colours go in this order: zones drawn on their own districts first, whole-city ones after.
+        "zones": sorted(
+            (_local(zone) for zone in zones_), key=lambda name: not any(name in z for z in specific.values())
+        ),
+        "regions": regions,
         "points": points,
+        "labels": labels,
     }
 
 
@@ -233,14 +267,21 @@ def metro_map(request: HttpRequest) -> HttpResponse:
         for m in metro.members.all()
         if m.jurisdiction.level == "prefecture"
     }
-    payload = _map_payload(zones_, zone_markers=True)
-    payload["cities"] = sorted(set(payload["cities"]) | {c for c in cities if c in geo.CITY_FILES})
+    payload = _map_payload(zones_, zone_markers=True, extra_cities=cities)
     return render(request, "core/metro_map.html", {"zones": zones_, "map": payload, "metros": metros})
 
 
 @login_required
-def geojson(request: HttpRequest) -> JsonResponse:
+@gzip_page
+def geojson(request: HttpRequest) -> HttpResponse:
+    """The district boundaries of the cities asked for: simplified, built once per process, compressed, and
+    revalidated by ETag (a page load that has them answers 304 without a body)."""
     cities = [c for c in request.GET.get("cities", "").split(",") if c in geo.CITY_FILES]
-    response = JsonResponse(geo.feature_collection(cities))
+    body, etag = geo.collection_document(cities)
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=3600"
     return response
