@@ -125,6 +125,27 @@ CASES = {
     "api jurisdictions": ListCase(
         QueryBudget("/api/v1/jurisdictions?q=perf-town", 8), _add_jurisdictions, ("office_pn", "clerk_pukou")
     ),
+    # The same lists with their filters (kit/filters.py): a filter adds conditions, never a query per row.
+    "page organisations filtered": ListCase(
+        QueryBudget("/organisations/?q=perf-org&kind=service_window&jurisdiction=320111&sort=-key", 11),
+        _add_organisations,
+        ("office_metro", "office_pn", "clerk_pukou"),
+    ),
+    "api organisations filtered": ListCase(
+        QueryBudget("/api/v1/organisations?q=perf-org&kind=service_window&jurisdiction=320111&sort=-key", 8),
+        _add_organisations,
+        ("office_metro", "office_pn", "clerk_pukou"),
+    ),
+    "page jurisdictions filtered": ListCase(
+        QueryBudget("/jurisdictions/?q=perf-town&parent=320111&valid_from=2020-01-01&mine=1", 9),
+        _add_jurisdictions,
+        ("office_pn", "clerk_pukou"),
+    ),
+    "api jurisdictions filtered": ListCase(
+        QueryBudget("/api/v1/jurisdictions?q=perf-town&parent=320111&valid_from=2020-01-01&mine=1", 8),
+        _add_jurisdictions,
+        ("office_pn", "clerk_pukou"),
+    ),
     "page audit": ListCase(
         QueryBudget("/audit/", 12), _add_audit_entries, ("office_metro", "office_pn", "auditor_pn")
     ),
