@@ -229,11 +229,13 @@ def register_rule(
     only to whoever also gives the row's code (a case's 查询码): such rows are reached one at a time by
     ``published(...)`` and never listed (``restrict(qs, user, "public")`` gives none)."""
 
+    declared = frozenset(actions)
+    if query_code is not None and PUBLIC not in declared:
+        raise ValueError(f"{model._meta.label}: a query code needs the action {PUBLIC!r}")
+
     def decorator(rule: Rule) -> Rule:
-        _RULES[model] = (rule, frozenset(actions))
+        _RULES[model] = (rule, declared)
         if query_code is not None:
-            if PUBLIC not in actions:
-                raise ValueError(f"{model._meta.label}: a query code needs the action {PUBLIC!r}")
             _QUERY_CODES[model] = query_code
         else:
             _QUERY_CODES.pop(model, None)
