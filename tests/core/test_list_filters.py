@@ -16,11 +16,13 @@ from tongcheng.core.models import (
     MetroArea,
     Organisation,
     OrganisationKind,
+    Person,
     RoleGrant,
     User,
     ZoneKind,
 )
 from tongcheng.core.services import grants, zones
+from tongcheng.core.validators import mask_id_number
 from tongcheng.kit.testing import list_count, read_csv_export
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +71,9 @@ BAD = [
     ("organisations", "jurisdiction", "12"),
     ("organisations", "established_to", "２０２４-01-01"),  # full-width digits
     ("organisations", "sort", "password"),
+    ("people", "organisation", "a b"),
+    ("people", "mine", "me"),
+    ("people", "sort", "id_number"),
 ]
 
 
@@ -114,8 +119,10 @@ SAME = [
     ("office_metro", "jurisdictions", "parent=320100&status=True"),  # the API lists today's codes
     ("officer_pukou", "jurisdictions", "mine=1&level=township"),
     ("office_pn", "jurisdictions", "valid_from=2020-01-01&sort=-code"),
+    ("office_metro", "people", "organisation=pukou-nanqiao-office"),
+    ("finance_pukou", "people", "mine=1&sort=-name"),
 ]
-KEY = {"zones": "code", "organisations": "key", "jurisdictions": "code"}
+KEY = {"zones": "code", "organisations": "key", "jurisdictions": "code", "people": "name"}
 
 
 @pytest.mark.parametrize(("user", "path", "query"), SAME, ids=[f"{u}:{p}?{q}" for u, p, q in SAME])
@@ -177,6 +184,22 @@ def test_given_grants_i_gave_when_the_grant_list_is_filtered_by_mine_then_only_t
     assert len(everything) > 1
     assert read_csv_export(client_for("office_metro").get("/grants/?mine=1&export=csv")) == []
     assert RoleGrant.objects.filter(granted_by=actor).count() == 1
+
+
+def test_given_people_with_id_numbers_when_listed_then_page_export_and_api_show_them_masked(client_for):
+    """Given office_pn, whose scope holds people with ID numbers, when the people list, its export and the
+    API list are read, then every ID number is masked and none is shown whole."""
+    people = list(Person.objects.visible_to(User.objects.get(username="office_pn")).exclude(id_number=""))
+    assert people
+    client = client_for("office_pn")
+    page = client.get("/people/").content.decode()
+    exported = str(read_csv_export(client.get("/people/?export=csv")))
+    listed = _api_rows(client, "/people")
+    for person in people:
+        for shown in (page, exported, str(listed)):
+            assert person.id_number not in shown
+        assert mask_id_number(person.id_number) in page
+    assert {p["id_number"] for p in listed} >= {mask_id_number(p.id_number) for p in people}
 
 
 def test_given_a_date_range_when_organisations_are_listed_then_both_days_are_included(client_for):

@@ -20,6 +20,7 @@ from .schemas import (
     JurisdictionOut,
     MeOut,
     OrganisationOut,
+    PersonOut,
     TokenCreatedOut,
     TokenIn,
     TokenOut,
@@ -31,6 +32,7 @@ from .schemas import (
 from .services import accounts, zones
 from .views.jurisdictions import JURISDICTION_LIST
 from .views.organisations import ORGANISATION_LIST
+from .views.people import PERSON_LIST
 from .views.zones import ZONE_LIST
 
 router = Router(tags=["core"])
@@ -40,6 +42,7 @@ LIST_ERRORS = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
 # The lists' query parameters are the pages' own (kit/filters.py): one declaration, one validation.
 JurisdictionFilter = query_schema(JURISDICTION_LIST, "JurisdictionFilter", "Code prefix or part of the name")
 ZoneFilter = query_schema(ZONE_LIST, "ZoneFilter", "Part of the name, English name or code")
+PersonFilter = query_schema(PERSON_LIST, "PersonFilter", "Part of the name or position")
 OrganisationFilter = query_schema(
     ORGANISATION_LIST, "OrganisationFilter", "Part of the name, English name or key"
 )
@@ -139,6 +142,13 @@ def list_organisations(request: HttpRequest, filters: OrganisationFilter = Query
 @router.get("/organisations/{key}", response={200: OrganisationOut, **ERRORS})
 def get_organisation(request: HttpRequest, key: str):
     return get_visible(selectors.organisations(request.auth), request.auth, key=key)
+
+
+@router.get("/people", response={200: list[PersonOut], **LIST_ERRORS}, summary="List people")
+@paginate
+def list_people(request: HttpRequest, filters: PersonFilter = Query(...)):
+    """The people of the organisations you see; ID numbers are masked."""
+    return api_list(selectors.people(request.auth), PERSON_LIST, filters, request.auth)
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user and their role grants")

@@ -16,7 +16,7 @@ from tongcheng.kit.schemas import ErrorItem, ErrorOut  # noqa: F401  (part of co
 from . import limits
 from .limits import TextRule
 from .models import MemberRole, ZoneKind
-from .validators import InvalidValue
+from .validators import InvalidValue, mask_id_number
 
 
 class StrictSchema(Schema):
@@ -178,6 +178,20 @@ class OrganisationOut(Schema):
     description: str
     synthetic: bool
     version: int
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    organisation: str = Field(..., alias="organisation.key")
+    position: str
+    id_number: str = Field(
+        ..., description="Always masked (the whole number is shown only by the audited unmasking)"
+    )
+
+    @staticmethod
+    def resolve_id_number(obj) -> str:
+        return mask_id_number(obj.id_number) if obj.id_number else ""
 
 
 class GrantOut(Schema):
