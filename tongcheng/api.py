@@ -17,7 +17,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
-from tongcheng.kit.errors import DATABASE_UNAVAILABLE_MESSAGE
+from tongcheng.kit.error_codes import check_error_code, error_label
 from tongcheng.kit.services import ServiceError
 
 from .core.api import router as core_router
@@ -92,11 +92,14 @@ def _error(
     request: HttpRequest,
     status: int,
     code: str,
-    message: str,
+    message: str | None = None,
     field: str | None = None,
     errors: list | None = None,
 ):
-    body = {"code": code, "message": message}
+    """The error JSON. The code must be registered (kit/error_codes.py), with this status; without a more
+    precise message, the code's label is the message, in the caller's language."""
+    check_error_code(code, status)
+    body = {"code": code, "message": message if message is not None else error_label(code)}
     if field:
         body["field"] = field
     body["errors"] = errors or []
@@ -158,7 +161,7 @@ def model_validation_error(request: HttpRequest, exc: DjangoValidationError):
 @api.exception_handler(DataError)
 def data_error(request: HttpRequest, exc: DataError):
     """The database refused a value the schema let through (e.g. a NUL character inside JSON text)."""
-    return _error(request, 422, "invalid_value", _("A value cannot be stored as given."))
+    return _error(request, 422, "invalid_value")
 
 
 @api.exception_handler(OperationalError)
@@ -169,13 +172,13 @@ def database_unavailable(request: HttpRequest, exc: Exception):
     logging.getLogger(__name__).error(
         "Database unavailable: %s %s", request.method, request.path, exc_info=exc
     )
-    return _error(request, 503, "database_unavailable", str(DATABASE_UNAVAILABLE_MESSAGE))
+    return _error(request, 503, "database_unavailable")
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError):
     """No credentials, or a token that is unknown, revoked or expired: 401 with a Bearer challenge."""
-    response = _error(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
+    response = _error(request, 401, "unauthenticated")
     challenge = 'Bearer realm="api"'
     if isinstance(exc, InvalidToken):
         challenge += ', error="invalid_token"'
@@ -185,22 +188,17 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(CsrfFailed)
 def csrf_failed(request: HttpRequest, exc: CsrfFailed):
-    return _error(
-        request,
-        403,
-        "csrf_failed",
-        _("The request lacks the page's security token (CSRF); reload the page and try again."),
-    )
+    return _error(request, 403, "csrf_failed")
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404):
-    return _error(request, 404, "not_found", _("Not found."))
+    return _error(request, 404, "not_found")
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError):
-    return _error(request, exc.status_code, "http_error", str(exc))
+    return _error(request, exc.status_code, "http_error", str(exc) or None)
 
 
 api.add_router("/", core_router)

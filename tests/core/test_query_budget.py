@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tongcheng.core.models import AdjacentZone, Jurisdiction, MetroArea, Organisation, User
+from tongcheng.core.models import AdjacentZone, Jurisdiction, MetroArea, Organisation, Person, User
 from tongcheng.core.services import zones
 from tongcheng.kit.access import bump_scope_version
 from tongcheng.kit.services import audit
@@ -78,6 +78,14 @@ def _add_zones(start: int, stop: int) -> None:
         )
 
 
+def _add_people(start: int, stop: int) -> None:
+    office = Organisation.objects.get(key="pukou-nanqiao-office")
+    Person.objects.bulk_create(
+        Person(name=f"perf-person {i}", organisation=office, position="科员", id_number="")
+        for i in range(start, stop)
+    )
+
+
 def _add_audit_entries(start: int, stop: int) -> None:
     actor = User.objects.get(username="office_pn")
     zone = AdjacentZone.objects.get(code="pukou-nanqiao")
@@ -124,6 +132,37 @@ CASES = {
     ),
     "api jurisdictions": ListCase(
         QueryBudget("/api/v1/jurisdictions?q=perf-town", 8), _add_jurisdictions, ("office_pn", "clerk_pukou")
+    ),
+    # The same lists with their filters (kit/filters.py): a filter adds conditions, never a query per row.
+    "page organisations filtered": ListCase(
+        QueryBudget("/organisations/?q=perf-org&kind=service_window&jurisdiction=320111&sort=-key", 11),
+        _add_organisations,
+        ("office_metro", "office_pn", "clerk_pukou"),
+    ),
+    "api organisations filtered": ListCase(
+        QueryBudget("/api/v1/organisations?q=perf-org&kind=service_window&jurisdiction=320111&sort=-key", 8),
+        _add_organisations,
+        ("office_metro", "office_pn", "clerk_pukou"),
+    ),
+    "page jurisdictions filtered": ListCase(
+        QueryBudget("/jurisdictions/?q=perf-town&parent=320111&valid_from=2020-01-01&mine=1", 9),
+        _add_jurisdictions,
+        ("office_pn", "clerk_pukou"),
+    ),
+    "api jurisdictions filtered": ListCase(
+        QueryBudget("/api/v1/jurisdictions?q=perf-town&parent=320111&valid_from=2020-01-01&mine=1", 8),
+        _add_jurisdictions,
+        ("office_pn", "clerk_pukou"),
+    ),
+    "page people": ListCase(
+        QueryBudget("/people/?q=perf-person&organisation=pukou-nanqiao-office&sort=-name", 9),
+        _add_people,
+        ("office_metro", "office_pn", "clerk_pukou"),
+    ),
+    "api people": ListCase(
+        QueryBudget("/api/v1/people?q=perf-person&organisation=pukou-nanqiao-office&sort=-name", 8),
+        _add_people,
+        ("office_metro", "office_pn", "clerk_pukou"),
     ),
     "page audit": ListCase(
         QueryBudget("/audit/", 12), _add_audit_entries, ("office_metro", "office_pn", "auditor_pn")

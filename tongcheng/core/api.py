@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from tongcheng.kit.filters import api_list, query_schema
 from tongcheng.kit.services import get_visible
 
 from . import selectors
@@ -16,27 +17,40 @@ from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea
 from .schemas import (
     ErrorOut,
     GrantOut,
-    JurisdictionFilter,
     JurisdictionOut,
     MeOut,
-    OrganisationFilter,
     OrganisationOut,
+    PersonOut,
     TokenCreatedOut,
     TokenIn,
     TokenOut,
     ZoneDecisionIn,
-    ZoneFilter,
     ZoneIn,
     ZoneOut,
     ZonePatch,
 )
 from .services import accounts, zones
+from .views.jurisdictions import JURISDICTION_LIST
+from .views.organisations import ORGANISATION_LIST
+from .views.people import PERSON_LIST
+from .views.zones import ZONE_LIST
 
 router = Router(tags=["core"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+LIST_ERRORS = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
+
+# The lists' query parameters are the pages' own (kit/filters.py): one declaration, one validation.
+JurisdictionFilter = query_schema(JURISDICTION_LIST, "JurisdictionFilter", "Code prefix or part of the name")
+ZoneFilter = query_schema(ZONE_LIST, "ZoneFilter", "Part of the name, English name or code")
+PersonFilter = query_schema(PERSON_LIST, "PersonFilter", "Part of the name or position")
+OrganisationFilter = query_schema(
+    ORGANISATION_LIST, "OrganisationFilter", "Part of the name, English name or key"
+)
 
 
-@router.get("/jurisdictions", response=list[JurisdictionOut], summary="List jurisdictions")
+@router.get(
+    "/jurisdictions", response={200: list[JurisdictionOut], **LIST_ERRORS}, summary="List jurisdictions"
+)
 @paginate
 def list_jurisdictions(
     request: HttpRequest,
@@ -46,7 +60,7 @@ def list_jurisdictions(
 ):
     """Divisions valid on ``at`` (default today); ``include_former`` lists abolished codes too."""
     qs = selectors.jurisdictions(request.auth, None if include_former else (at or timezone.localdate()))
-    return filters.filter(qs)
+    return api_list(qs, JURISDICTION_LIST, filters, request.auth)
 
 
 @router.get(
@@ -59,10 +73,10 @@ def get_jurisdiction(request: HttpRequest, code: str, at: dt.date | None = None)
     return get_visible(qs, request.auth, code=code)
 
 
-@router.get("/zones", response=list[ZoneOut], summary="List adjacent zones")
+@router.get("/zones", response={200: list[ZoneOut], **LIST_ERRORS}, summary="List adjacent zones")
 @paginate
 def list_zones(request: HttpRequest, filters: ZoneFilter = Query(...)):
-    return filters.filter(selectors.zones(request.auth))
+    return api_list(selectors.zones(request.auth), ZONE_LIST, filters, request.auth)
 
 
 @router.get("/zones/{code}", response={200: ZoneOut, **ERRORS})
@@ -117,16 +131,24 @@ def reject_zone(request: HttpRequest, code: str, payload: ZoneDecisionIn):
     return selectors.zones(request.auth).get(pk=zone.pk)
 
 
-@router.get("/organisations", response=list[OrganisationOut], summary="List organisations")
+@router.get(
+    "/organisations", response={200: list[OrganisationOut], **LIST_ERRORS}, summary="List organisations"
+)
 @paginate
 def list_organisations(request: HttpRequest, filters: OrganisationFilter = Query(...)):
-    qs = selectors.organisations(request.auth)
-    return filters.filter(qs)
+    return api_list(selectors.organisations(request.auth), ORGANISATION_LIST, filters, request.auth)
 
 
 @router.get("/organisations/{key}", response={200: OrganisationOut, **ERRORS})
 def get_organisation(request: HttpRequest, key: str):
     return get_visible(selectors.organisations(request.auth), request.auth, key=key)
+
+
+@router.get("/people", response={200: list[PersonOut], **LIST_ERRORS}, summary="List people")
+@paginate
+def list_people(request: HttpRequest, filters: PersonFilter = Query(...)):
+    """The people of the organisations you see; ID numbers are masked."""
+    return api_list(selectors.people(request.auth), PERSON_LIST, filters, request.auth)
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user and their role grants")

@@ -1,4 +1,5 @@
-"""API schemas of the core app: XIn for input, XOut for output, XFilter for list filters."""
+"""API schemas of the core app: XIn for input, XOut for output. The lists' query parameters (XFilter) are
+built in core/api.py from the pages' list declarations (kit/filters.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from ninja import Field, FilterLookup, FilterSchema, Schema
+from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -14,8 +15,8 @@ from tongcheng.kit.schemas import ErrorItem, ErrorOut  # noqa: F401  (part of co
 
 from . import limits
 from .limits import TextRule
-from .models import MemberRole, OrganisationKind, ZoneKind
-from .validators import InvalidValue
+from .models import MemberRole, ZoneKind
+from .validators import InvalidValue, mask_id_number
 
 
 class StrictSchema(Schema):
@@ -89,14 +90,6 @@ class JurisdictionOut(Schema):
     lat: Decimal | None
 
 
-class JurisdictionFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["code__startswith", "name__icontains", "name_en__icontains"])] = (
-        Field(None, description="Code prefix or part of the name")
-    )
-    level: str | None = None
-    parent: Annotated[str | None, FilterLookup("parent__code")] = None
-
-
 class ZoneMemberOut(Schema):
     jurisdiction: JurisdictionRef
     party: JurisdictionRef
@@ -125,13 +118,6 @@ class ZoneDecisionIn(StrictSchema):
     note: Text(limits.ZONE_DECISION_NOTE_MAX, multiline=True, blank=True) = Field(
         "", description="Why; required to reject"
     )
-
-
-class ZoneFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["name__icontains", "name_en__icontains", "code__icontains"])] = (
-        None
-    )
-    kind: ZoneKind | None = None
 
 
 class MemberIn(StrictSchema):
@@ -194,11 +180,18 @@ class OrganisationOut(Schema):
     version: int
 
 
-class OrganisationFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["name__icontains", "name_en__icontains", "key__icontains"])] = None
-    kind: OrganisationKind | None = None
-    zone: Annotated[str | None, FilterLookup("zone__code")] = None
-    jurisdiction: Annotated[str | None, FilterLookup("jurisdiction__code")] = None
+class PersonOut(Schema):
+    id: int
+    name: str
+    organisation: str = Field(..., alias="organisation.key")
+    position: str
+    id_number: str = Field(
+        ..., description="Always masked (the whole number is shown only by the audited unmasking)"
+    )
+
+    @staticmethod
+    def resolve_id_number(obj) -> str:
+        return mask_id_number(obj.id_number) if obj.id_number else ""
 
 
 class GrantOut(Schema):

@@ -118,6 +118,11 @@ class Scope:
             self._metro_paths = paths
         return self._metro_paths
 
+    def organisation_ids(self, roles: Iterable[str] | None = STAFF_ROLES) -> set[int]:
+        """The organisations the roles are granted on directly (a clerk's service window, a finance
+        bureau): what ``kit.access.window_rows_q`` follows."""
+        return {g.organisation_id for g in self._grants(roles) if g.organisation_id}
+
     def metro_ids(self, roles: Iterable[str] | None = STAFF_ROLES) -> set[int]:
         return set(self._answer("metros", roles, self._metro_ids))
 

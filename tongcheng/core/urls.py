@@ -27,6 +27,7 @@ urlpatterns = [
     path("organisations/import/", views.organisation_import, name="organisation_import"),
     path("organisations/<slug:key>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<slug:key>/documents/", views.organisation_documents, name="organisation_documents"),
+    path("people/", views.person_list, name="person_list"),
     path("people/<int:pk>/unmask/", views.person_unmask, name="person_unmask"),
     path("audit/", views.audit_list, name="audit_list"),
     path("grants/", views.grant_list, name="grant_list"),

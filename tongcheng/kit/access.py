@@ -34,10 +34,14 @@ __all__ = [
     "NONE",
     "ScopeLike",
     "UnknownAction",
+    "PUBLIC",
+    "allowed_actions",
     "any_of",
     "bump_scope_version",
     "can",
     "forget_scope",
+    "own_rows_q",
+    "published",
     "register_rule",
     "restrict",
     "rule_actions",
@@ -47,6 +51,7 @@ __all__ = [
     "scope_version",
     "visible_or_none",
     "set_scope_loader",
+    "window_rows_q",
 ]
 
 ALL = Q()  # matches every row
@@ -206,14 +211,34 @@ def _cached_scope(user: Any, loader: Callable[[Any], Any]) -> Any:
 Rule = Callable[[Any, str], Q]
 _QS = TypeVar("_QS", bound="models.QuerySet[Any, Any]")
 _RULES: dict[type[models.Model], tuple[Rule, frozenset[str]]] = {}
+_QUERY_CODES: dict[type[models.Model], str] = {}
+
+# The one action an anonymous visitor may be granted: what a rule deliberately publishes (a case's tracking
+# page, a published accountability page). It is the same for everybody, signed in or not, superuser or not.
+PUBLIC = "public"
 
 
-def register_rule(model: type[models.Model], actions: Iterable[str]) -> Callable[[Rule], Rule]:
+def register_rule(
+    model: type[models.Model], actions: Iterable[str], query_code: str | None = None
+) -> Callable[[Rule], Rule]:
     """Register the rule of a model with the actions it knows, e.g.
-    ``@register_rule(Organisation, actions=("view", "change", "history"))``."""
+    ``@register_rule(Organisation, actions=("view", "change", "history"))``.
+
+    A rule that declares ``"public"`` answers ``rule(scope, "public")`` with the rows it publishes,
+    whoever asks (the scope may be anonymous). With ``query_code="<field>"`` a published row is shown
+    only to whoever also gives the row's code (a case's 查询码): such rows are reached one at a time by
+    ``published(...)`` and never listed (``restrict(qs, user, "public")`` gives none)."""
+
+    declared = frozenset(actions)
+    if query_code is not None and PUBLIC not in declared:
+        raise ValueError(f"{model._meta.label}: a query code needs the action {PUBLIC!r}")
 
     def decorator(rule: Rule) -> Rule:
-        _RULES[model] = (rule, frozenset(actions))
+        _RULES[model] = (rule, declared)
+        if query_code is not None:
+            _QUERY_CODES[model] = query_code
+        else:
+            _QUERY_CODES.pop(model, None)
         return rule
 
     return decorator
@@ -241,6 +266,12 @@ def restrict(queryset: _QS, user: Any, action: str = "view") -> _QS:
                 f"{queryset.model._meta.label} has no action {action!r} (known: {sorted(entry[1])})"
             )
         return queryset.none()
+    if action == PUBLIC:
+        # What the rule publishes, for everybody alike (no superuser shortcut); rows behind a query code
+        # are reached only through published(), one at a time, never listed.
+        if entry is None or queryset.model in _QUERY_CODES:
+            return queryset.none()
+        return _filtered(queryset, entry[0](_anonymous, PUBLIC))
     scope = scope_of(user)
     if not scope.authenticated:
         return queryset.none()
@@ -248,7 +279,10 @@ def restrict(queryset: _QS, user: Any, action: str = "view") -> _QS:
         return queryset
     if entry is None:
         return queryset.none()
-    q = entry[0](scope, action)
+    return _filtered(queryset, entry[0](scope, action))
+
+
+def _filtered(queryset: _QS, q: Q) -> _QS:
     if q is NONE:
         return queryset.none()
     if _reaches_to_many(queryset.model, q):
@@ -285,6 +319,70 @@ def _lookup_reaches_to_many(model: type[models.Model], lookup: str) -> bool:
             break
         current = field.related_model
     return False
+
+
+def published(queryset: Any, query_code: str | None = None, **lookup: Any) -> Any:
+    """The one published row that ``lookup`` names (e.g. ``number="NJ-2027-000123"``), or None. For a
+    model registered with a query code, the code given must equal the row's (compared in constant time);
+    a missing or wrong code reads exactly like a row that does not exist or is not published."""
+    qs = queryset if isinstance(queryset, models.QuerySet) else queryset._default_manager.all()
+    entry = _RULES.get(qs.model)
+    if entry is None or PUBLIC not in entry[1]:
+        return None
+    obj = _filtered(qs, entry[0](_anonymous, PUBLIC)).filter(**lookup).first()
+    field_name = _QUERY_CODES.get(qs.model)
+    if field_name is None:
+        return obj
+    expected = str(getattr(obj, field_name) or "") if obj is not None else ""
+    given = str(query_code or "")
+    # Compared whether or not the row exists, so a wrong code and a missing row take the same path.
+    matches = secrets.compare_digest((expected or "\0").encode(), given.encode())
+    return obj if matches and expected else None
+
+
+def own_rows_q(scope: Any, field_name: str = "created_by_id") -> Q:
+    """Rows of the user themself: what an applicant filed, what a user created or is assigned to
+    (``field_name`` is a user foreign key, or a path to one: ``"case__applicant_id"``). NONE for an
+    anonymous scope. For a rule (``any_of(own_rows_q(scope, "applicant_id"), …)``) and for a "mine"
+    filter alike."""
+    user_id = getattr(scope, "user_id", None)
+    return Q(**{field_name: user_id}) if user_id else NONE
+
+
+def window_rows_q(scope: Any, field_name: str, roles: Iterable[str] = ("clerk",)) -> Q:
+    """Rows that passed through the user's window: ``field_name`` leads to an organisation (a service
+    window 窗口) on which the user holds one of ``roles`` — e.g. ``"received_by_id"``, or through a
+    to-many relation ``"steps__window_id"`` (every window a case went through; restrict keeps each row
+    once). The registry's scope answers ``organisation_ids(roles)``."""
+    ids = sorted(scope.organisation_ids(roles)) if getattr(scope, "authenticated", False) else []
+    return Q(**{f"{field_name}__in": ids}) if ids else NONE
+
+
+def allowed_actions(user: Any, rows: Any, actions: Iterable[str]) -> dict[Any, set[str]]:
+    """Which of ``actions`` the user may take on each row of a queue: ``{pk: {action, …}}`` with every
+    row's key present (an empty set when none). One query per action, whatever the number of rows —
+    never ``can()`` per row. ``rows`` is a queryset (its primary keys are read once) or a list of rows
+    of one model."""
+    actions = list(actions)
+    if isinstance(rows, models.QuerySet):
+        model = rows.model
+        pks = list(rows.values_list("pk", flat=True))
+    else:
+        rows = list(rows)
+        if not rows:
+            return {}
+        model = type(rows[0])
+        pks = [row.pk for row in rows]
+    result: dict[Any, set[str]] = {pk: set() for pk in pks}
+    if not pks:
+        return result
+    for action in actions:
+        allowed = restrict(model._default_manager.filter(pk__in=pks), user, action).values_list(
+            "pk", flat=True
+        )
+        for pk in allowed:
+            result[pk].add(action)
+    return result
 
 
 def visible_or_none(user: Any, obj: models.Model | None) -> models.Model | None:

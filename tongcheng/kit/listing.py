@@ -65,10 +65,15 @@ def boolean(value: str) -> bool:
 
 @dataclass(frozen=True)
 class Filter:
+    """A filter whose values the page offers (a select). Other kinds — "mine", "overdue", a free code —
+    are in ``kit/filters.py``; every kind answers ``choices(user)``, ``refusal(value, user)`` and
+    ``apply(qs, value, user)``, so the page and the API (``kit.filters.api_list``) treat them alike."""
+
     param: str
     label: Any
     lookup: str
-    # The values the page offers, with their labels; any other value is refused (a 400 naming it).
+    # The values the page offers, with their labels; any other value is refused (a 400 naming it). A
+    # ``kit.filters.Choices`` (fixed values) is also published as the API parameter's enum.
     choices: Callable[[Any], list[tuple[str, Any]]]
     # Turns an offered value into the lookup's value; by default the text itself, and True/False for an
     # ``__isnull`` lookup, whose choices are "True"/"False".
@@ -78,6 +83,15 @@ class Filter:
         if self.parse is not None:
             return self.parse(value)
         return boolean(value) if self.lookup.endswith("__isnull") else value
+
+    def refusal(self, value: str, user: Any) -> str | None:
+        """The message refusing ``value``, or None when the page offers it."""
+        if value not in {str(v) for v, _label in self.choices(user)}:
+            return _invalid(value, self.label)
+        return None
+
+    def apply(self, qs: QuerySet, value: str, user: Any) -> QuerySet:
+        return qs.filter(**{self.lookup: self.lookup_value(value)})
 
 
 @dataclass(frozen=True)
@@ -167,14 +181,17 @@ def _invalid(value: str, label: Any) -> str:
 def apply_list_params(
     qs: QuerySet, spec: ListSpec, params: Any, user: Any = None
 ) -> tuple[QuerySet, dict[str, Any]]:
-    """Search, filters and sorting from the query string. A filter or sort value the page does not offer is
-    left out and reported in ``state["errors"]`` (the page then answers 400 naming it)."""
+    """Search, filters and sorting from the query string (the page's GET, or the API's query parameters
+    through ``kit.filters.api_list``). A filter or sort value the list does not offer is left out and
+    reported in ``state["errors"]`` (its message) and ``state["problems"]`` (parameter, code, message):
+    the page then answers 400 naming it, the API 422."""
     state: dict[str, Any] = {
-        "q": params.get("q", "").strip(),
-        "sort": params.get("sort", spec.default_sort),
+        "q": (params.get("q") or "").strip(),
+        "sort": params.get("sort") or spec.default_sort,
         "filters": {},
         "dates": {},
         "errors": [],
+        "problems": [],
         "ignored": set(),
     }
     if state["q"]:
@@ -183,14 +200,14 @@ def apply_list_params(
             q |= Q(**{name: state["q"]})
         qs = qs.filter(q)
     for flt in spec.filters:
-        value = params.get(flt.param, "")
+        value = (params.get(flt.param) or "").strip()
         if not value:
             continue
-        if value not in {str(v) for v, _label in flt.choices(user)}:
-            state["errors"].append(_invalid(value, flt.label))
-            state["ignored"].add(flt.param)
+        refusal = flt.refusal(value, user)
+        if refusal is not None:
+            _problem(state, flt.param, "invalid_choice", refusal)
             continue
-        qs = qs.filter(**{flt.lookup: flt.lookup_value(value)})
+        qs = flt.apply(qs, value, user)
         state["filters"][flt.param] = value
     for span in spec.date_ranges:
         qs = _apply_date_range(qs, span, params, state)
@@ -200,31 +217,41 @@ def apply_list_params(
         qs = qs.order_by(("-" if state["sort"].startswith("-") else "") + sortable[key], "pk")
     else:
         if state["sort"]:
-            state["errors"].append(_invalid(state["sort"], _("Sort")))
-            state["ignored"].add("sort")
+            _problem(state, "sort", "invalid_choice", _invalid(state["sort"], _("Sort")))
         state["sort"] = ""
     return qs, state
+
+
+def _problem(state: dict[str, Any], param: str, code: str, message: Any) -> None:
+    state["errors"].append(message)
+    state["problems"].append({"field": param, "code": code, "message": str(message)})
+    state["ignored"].add(param)
 
 
 def _apply_date_range(qs: QuerySet, span: DateRange, params: Any, state: dict[str, Any]) -> QuerySet:
     days: list[dt.date | None] = []
     for name, label in zip(span.params, span.bound_labels(), strict=True):
-        text = params.get(name, "").strip()
+        text = (params.get(name) or "").strip()
         day = _day(text) if text else None
         if text and day is None:
-            state["errors"].append(
+            _problem(
+                state,
+                name,
+                "invalid_date",
                 _("“%(value)s” is not a valid date for %(parameter)s: write it as YYYY-MM-DD.")
-                % {"value": text, "parameter": label}
+                % {"value": text, "parameter": label},
             )
-            state["ignored"].add(name)
         elif day is not None:
             state["dates"][name] = text
         days.append(day)
     start, end = days
     if start is not None and end is not None and start > end:
-        state["errors"].append(
+        _problem(
+            state,
+            span.params[0],
+            "date_range_reversed",
             _("The start date %(start)s is after the end date %(end)s.")
-            % {"start": start.isoformat(), "end": end.isoformat()}
+            % {"start": start.isoformat(), "end": end.isoformat()},
         )
         state["ignored"].update(span.params)
         for name in span.params:
@@ -241,8 +268,7 @@ def _page_number(params: Any, state: dict[str, Any]) -> int:
         return 1
     if text.isascii() and text.isdigit() and int(text) >= 1:
         return int(text)
-    state["errors"].append(_invalid(text, _("Page")))
-    state["ignored"].add("page")
+    _problem(state, "page", "invalid_choice", _invalid(text, _("Page")))
     return 1
 
 

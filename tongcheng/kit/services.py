@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import restrict
 from .auditing import AUDIT_ACTIONS, anchors_of
+from .error_codes import ERROR_CODES, check_error_code
 from .middleware import request_id_var
 from .signals import service_committed
 
@@ -46,23 +47,29 @@ __all__ = [
 
 
 class ServiceError(Exception):
-    """A refusal with a stable machine code; ``field`` names the input at fault, when there is one."""
+    """A refusal with a stable machine code; ``field`` names the input at fault, when there is one.
+
+    The code must be registered (``kit/error_codes.py``): an unknown one raises ``UnknownErrorCode`` in
+    development and tests. Without a message, the code's registered label is the message."""
 
     status = 400
     code = "invalid"
 
     def __init__(
         self,
-        message: Any,
+        message: Any = None,
         *,
         code: str | None = None,
         field: str | None = None,
         errors: list[dict[str, Any]] | None = None,
     ):
-        super().__init__(str(message))
-        self.message = message
         if code:
             self.code = code
+        check_error_code(self.code)
+        if message is None:
+            message = ERROR_CODES[self.code].label if self.code in ERROR_CODES else self.code
+        super().__init__(str(message))
+        self.message = message
         self.field = field
         self.errors = errors or []
 
@@ -86,16 +93,10 @@ class NotFoundError(ServiceError):
     status = 404
     code = "not_found"
 
-    def __init__(self, message: Any = None, **kwargs: Any):
-        super().__init__(message or _("Not found."), **kwargs)
-
 
 class ForbiddenError(ServiceError):
     status = 403
     code = "forbidden"
-
-    def __init__(self, message: Any = None, **kwargs: Any):
-        super().__init__(message or _("You may not do this."), **kwargs)
 
 
 class ConflictError(ServiceError):

@@ -15,6 +15,7 @@ from .organisations import (
     organisation_list,
     person_unmask,
 )
+from .people import person_list
 from .zones import geojson, metro_map, zone_create, zone_decide, zone_detail, zone_list
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "organisation_documents",
     "organisation_import",
     "organisation_list",
+    "person_list",
     "person_unmask",
     "set_language",
     "tokens",

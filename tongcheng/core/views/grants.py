@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tongcheng.kit.access import can, scope_of
+from tongcheng.kit.access import can, own_rows_q, scope_of
 from tongcheng.kit.audit_text import entry_lines, format_time
 from tongcheng.kit.audit_text import who as audit_who
 from tongcheng.kit.auditing import action_label
+from tongcheng.kit.filters import Choices, Mine
 from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
@@ -99,9 +100,15 @@ GRANT_LIST = ListSpec(
     ],
     search_fields=["user__username__icontains", "user__display_name__icontains"],
     filters=[
-        Filter("role", gettext_lazy("Role"), "role", lambda user: list(Role.choices)),
+        Filter("role", gettext_lazy("Role"), "role", Choices(Role.choices)),
         Filter("user", gettext_lazy("User"), "user__username", _grant_holder_choices),
-        Filter("state", gettext_lazy("Status"), "state", lambda user: list(GRANT_STATES.items())),
+        Filter("state", gettext_lazy("Status"), "state", Choices(GRANT_STATES.items())),
+        Mine(
+            "mine",
+            gettext_lazy("Granted by"),
+            lambda user: own_rows_q(scope_of(user), "granted_by_id"),
+            choice_label=gettext_lazy("Given by me"),
+        ),
     ],
     date_ranges=[DateRange("start", gettext_lazy("Valid from"), "valid_from")],
     default_sort="username",

@@ -7,11 +7,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongcheng.kit.access import scope_of
+from tongcheng.kit.filters import Choices, Code, Mine
 from tongcheng.kit.history import record_history
-from tongcheng.kit.listing import Column, Filter, ListSpec, boolean, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, boolean, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import selectors
@@ -20,6 +21,9 @@ from ..models import (
     Jurisdiction,
     JurisdictionLevel,
 )
+from ..scope import STAFF_ROLES
+
+DIVISION_CODE = r"\d{6}(\d{3})?"  # GB/T 2260, or a township's nine digits
 
 # --- jurisdictions ---------------------------------------------------------------------------------------
 
@@ -36,15 +40,23 @@ JURISDICTION_LIST = ListSpec(
     ],
     search_fields=["code__startswith", "name__icontains", "name_en__icontains"],
     filters=[
-        Filter("level", gettext_lazy("Level"), "level", lambda user: list(JurisdictionLevel.choices)),
+        Filter("level", gettext_lazy("Level"), "level", Choices(JurisdictionLevel.choices)),
         Filter(
             "status",
             gettext_lazy("Status"),
             "valid_to__isnull",
-            lambda user: [("True", _("Current")), ("False", _("Former"))],
+            Choices([("True", gettext_lazy("Current")), ("False", gettext_lazy("Former"))]),
             parse=boolean,
         ),
+        Code("parent", gettext_lazy("Parent code"), "parent__code", pattern=DIVISION_CODE),
+        Mine(
+            "mine",
+            gettext_lazy("Territory"),
+            lambda user: scope_of(user).path_q(STAFF_ROLES, "path"),
+            choice_label=gettext_lazy("In my territory"),
+        ),
     ],
+    date_ranges=[DateRange("valid", gettext_lazy("Valid from"), "valid_from")],
     default_sort="code",
     export_name="jurisdictions",
     detail_url=lambda j: reverse("jurisdiction_detail", args=[j.code]) + f"?at={j.valid_from.isoformat()}",

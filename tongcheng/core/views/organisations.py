@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from tongcheng.kit.access import visible_or_none
+from tongcheng.kit.access import scope_of, visible_or_none, window_rows_q
+from tongcheng.kit.filters import Choices, Code, Mine
 from tongcheng.kit.history import record_history
 from tongcheng.kit.importing import ImportSpec, TableError, read_table, run_import
 from tongcheng.kit.jobs.imports import start_import_job
-from tongcheng.kit.listing import Column, Filter, ListSpec, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 
@@ -35,8 +36,10 @@ from ..models import (
     OrganisationKind,
     Person,
 )
+from ..scope import STAFF_ROLES
 from ..services import organisations
 from ..validators import mask_id_number
+from .jurisdictions import DIVISION_CODE
 
 # --- organisations ---------------------------------------------------------------------------------------
 
@@ -55,14 +58,22 @@ ORGANISATION_LIST = ListSpec(
     ],
     search_fields=["name__icontains", "name_en__icontains", "key__icontains"],
     filters=[
-        Filter("kind", gettext_lazy("Kind"), "kind", lambda user: list(OrganisationKind.choices)),
+        Filter("kind", gettext_lazy("Kind"), "kind", Choices(OrganisationKind.choices)),
         Filter(
             "zone",
             gettext_lazy("Zone"),
             "zone__code",
             lambda user: list(AdjacentZone.objects.visible_to(user).values_list("code", "name")),
         ),
+        Code("jurisdiction", gettext_lazy("Jurisdiction code"), "jurisdiction__code", pattern=DIVISION_CODE),
+        Mine(
+            "mine",
+            gettext_lazy("My role"),
+            lambda user: window_rows_q(scope_of(user), "pk", roles=STAFF_ROLES),
+            choice_label=gettext_lazy("Where I hold a role"),
+        ),
     ],
+    date_ranges=[DateRange("established", gettext_lazy("Established"), "established")],
     default_sort="name",
     export_name="organisations",
     detail_url=lambda o: reverse("organisation_detail", args=[o.key]),

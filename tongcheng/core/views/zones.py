@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
-from tongcheng.kit.access import can, scope_of, visible_or_none
+from tongcheng.kit.access import can, own_rows_q, scope_of, visible_or_none
+from tongcheng.kit.filters import Choices, Mine
 from tongcheng.kit.history import record_history
-from tongcheng.kit.listing import Column, Filter, ListSpec, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import geo, selectors
@@ -54,7 +55,17 @@ ZONE_LIST = ListSpec(
         Column("planning_area_km2", gettext_lazy("Planning area (km²)"), sort="planning_area_km2"),
     ],
     search_fields=["name__icontains", "name_en__icontains", "code__icontains"],
-    filters=[Filter("kind", gettext_lazy("Kind"), "kind", lambda user: list(ZoneKind.choices))],
+    filters=[
+        Filter("kind", gettext_lazy("Kind"), "kind", Choices(ZoneKind.choices)),
+        Filter("status", gettext_lazy("Status"), "status", Choices(ZoneStatus.choices)),
+        Mine(
+            "mine",
+            gettext_lazy("Proposer"),
+            lambda user: own_rows_q(scope_of(user), "proposed_by_id"),
+            choice_label=gettext_lazy("Proposed by me"),
+        ),
+    ],
+    date_ranges=[DateRange("established", gettext_lazy("Established"), "established")],
     default_sort="established",
     export_name="zones",
     detail_url=lambda z: reverse("zone_detail", args=[z.code]),

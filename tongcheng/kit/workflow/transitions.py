@@ -136,9 +136,9 @@ def _save(workflow: Workflow, step: Transition, obj: Any, changes: dict[str, Any
                 for name, errs in exc.error_dict.items()
                 for e in errs
             ]
-            raise ValidationFailed(
-                errors[0]["message"], code=errors[0]["code"], field=errors[0]["field"], errors=errors
-            ) from exc
+            # The model's own codes (Django's max_length, blank …) stay in the items; the answer's code is
+            # the registered validation_failed (kit/error_codes.py).
+            raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors) from exc
     setattr(obj, workflow.field, step.target)
     obj.version += 1
     fields = [workflow.field, "version", *changes]
