@@ -222,3 +222,84 @@ def test_the_page_form_shows_the_rule_and_keeps_the_input(client_for):
     assert response.status_code == 422  # as the API answers, with the form and the input kept
     assert not AdjacentZone.objects.filter(name="溧水—江宁").exists()
     assert "溧水—江宁" in response.content.decode()
+
+
+# --- sides are parties; a zone is defined once (issue 8, point 2) -------------------------------------------
+
+
+def test_given_two_districts_of_one_city_when_a_zone_joins_them_then_it_is_refused_as_one_side(client_for):
+    """溧水区 and 江宁区 both act for 南京市: a "cross-border" zone of the two is one side, refused with both
+    names and the party in the message, and nothing is written."""
+    before = AdjacentZone.objects.count()
+    response = post(
+        client_for("office_metro"), {**LISHUI_BOWANG, "members": [{"code": "320117"}, {"code": "320115"}]}
+    )
+    body = response.json()
+    assert response.status_code == 422 and body["code"] == "one_sided_zone" and body["field"] == "members"
+    assert "溧水区" in body["message"] and "江宁区" in body["message"] and "南京市" in body["message"]
+    assert AdjacentZone.objects.count() == before
+
+
+def test_given_members_of_two_cities_in_one_province_then_they_are_two_sides(client_for):
+    """南京's 浦口区 and 淮安's 盱眙县 are both in Jiangsu but act for two cities: two sides, as for 宁淮."""
+    response = post(
+        client_for("office_metro"),
+        {**LISHUI_BOWANG, "name": "浦口—盱眙", "members": [{"code": "320111"}, {"code": "320830"}]},
+    )
+    assert response.status_code == 201, response.content
+    zone = AdjacentZone.objects.get(code=response.json()["code"])
+    assert set(zone.members.values_list("side", flat=True)) == {"南京市", "淮安市"}
+
+
+def test_given_a_party_code_that_is_not_the_members_city_then_it_is_refused_naming_the_row(client_for):
+    response = post(
+        client_for("office_metro"),
+        {**LISHUI_BOWANG, "members": [{"code": "320117", "party_code": "341100"}, {"code": "340506"}]},
+    )
+    body = response.json()
+    assert response.status_code == 422 and body["code"] == "party_mismatch"
+    assert body["field"] == "members.0.party_code" and "南京市" in body["message"]
+
+
+def test_given_an_existing_zone_when_the_same_name_is_defined_again_then_the_message_names_it(client_for):
+    response = post(
+        client_for("office_metro"),
+        {
+            **LISHUI_BOWANG,
+            "name": "浦口—南谯跨界一体化发展示范区",
+            "members": [{"code": "320117"}, {"code": "340506"}],
+        },
+    )
+    body = response.json()
+    assert response.status_code == 422 and body["code"] == "duplicate_zone" and body["field"] == "name"
+    assert "pukou-nanqiao" in body["message"]
+
+
+def test_given_an_existing_zone_when_its_members_and_date_are_defined_again_then_it_is_refused(client_for):
+    zone = AdjacentZone.objects.get(code="jiangning-bowang")
+    members = [{"code": code} for code in zone.members.values_list("jurisdiction__code", flat=True)]
+    response = post(
+        client_for("office_metro"),
+        {
+            **LISHUI_BOWANG,
+            "name": "另一个名字",
+            "established": zone.established.isoformat(),
+            "members": members,
+        },
+    )
+    body = response.json()
+    assert response.status_code == 422 and body["code"] == "duplicate_zone" and body["field"] == "members"
+    assert "jiangning-bowang" in body["message"]
+
+
+def test_given_a_zone_the_office_cannot_see_when_it_is_defined_again_then_its_name_is_not_revealed(
+    client_for,
+):
+    """office_pn runs 浦口—南谯 only: re-defining 宁淮特别合作区's name is refused without naming its code."""
+    response = post(
+        client_for("office_pn"),
+        {**LISHUI_BOWANG, "name": "宁淮特别合作区", "members": [{"code": "320111"}, {"code": "341103"}]},
+    )
+    body = response.json()
+    assert response.status_code == 422 and body["code"] == "duplicate_zone"
+    assert "ninghuai" not in body["message"] and "宁淮" not in body["message"]

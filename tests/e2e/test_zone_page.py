@@ -232,8 +232,10 @@ def test_validation_message_in_english(login_as):
     form.locator("#id_members-1-code").fill("320115")
     with page.expect_navigation():
         form.get_by_role("button", name="Create zone").click()
+    # In English, with the English names of the members and of the party they share.
     expect(page.locator("[data-testid=zone-form] .alert-danger")).to_have_text(
-        "A zone needs members on at least two sides."
+        "A zone needs members on at least two sides. "
+        "Lishui District, Jiangning District all act for Nanjing, which makes one side."
     )
 
 

@@ -99,8 +99,7 @@ def create_zone(request: HttpRequest, payload: ZoneIn):
         start_area_km2=payload.start_area_km2,
         description=payload.description,
         members=[
-            zones.MemberSpec(code=m.code, party_code=m.party_code, side=m.side, role=m.role)
-            for m in payload.members
+            zones.MemberSpec(code=m.code, party_code=m.party_code, role=m.role) for m in payload.members
         ],
     )
     return Status(201, selectors.zones(request.auth).get(pk=zone.pk))

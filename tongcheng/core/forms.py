@@ -95,11 +95,6 @@ class MemberForm(BootstrapMixin, forms.Form):
         regex=r"^\d{6}(\d{3})?$",
         error_messages={"invalid": _("Enter a 6-digit GB/T 2260 code or a 9-digit township code.")},
     )
-    side = RuledCharField(
-        label=_("Side"),
-        rule=TextRule(limits.MEMBER_SIDE_MAX, blank=True),
-        help_text=_("Defaults to the member's province."),
-    )
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.PARTNER)
 
 

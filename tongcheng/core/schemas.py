@@ -122,8 +122,8 @@ class ZoneDecisionIn(StrictSchema):
 
 class MemberIn(StrictSchema):
     code: str = Field(..., min_length=6, max_length=12, pattern=r"^\d{6}(\d{3})?$")
+    # The party is the city the member belongs to (its side); given, it must be that city.
     party_code: str | None = Field(None, pattern=r"^\d{6}$")
-    side: Text(limits.MEMBER_SIDE_MAX, blank=True) | None = None  # empty or null: the province
     role: MemberRole = MemberRole.PARTNER
 
 

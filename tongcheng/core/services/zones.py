@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,9 +62,11 @@ ZONE_EDITABLE_FIELDS = (
 
 @dataclass(frozen=True)
 class MemberSpec:
+    """A member as a form or the API gives it. Its party (the city it acts for) and so its side are derived
+    from the registry; ``party_code``, when given, must name that same party."""
+
     code: str
     party_code: str | None = None
-    side: str | None = None
     role: str = MemberRole.PARTNER
 
 
@@ -75,11 +78,9 @@ def _party_of(jurisdiction: Jurisdiction, day: dt.date) -> Jurisdiction:
     return node
 
 
-def _province_name(jurisdiction: Jurisdiction) -> str:
-    node = jurisdiction
-    while node.parent is not None:
-        node = node.parent
-    return node.name
+def side_of(party: Jurisdiction) -> str:
+    """A side is its party: members under the same party (e.g. 溧水区 and 江宁区, both 南京市) are one side."""
+    return party.name
 
 
 def _resolve_members(
@@ -118,20 +119,21 @@ def _resolve_members(
                 }
             )
             continue
-        if spec.party_code:
-            party = Jurisdiction.objects.valid_on(start).filter(code=spec.party_code).first()
-            if party is None:
-                errors.append(
-                    {
-                        "field": f"members.{index}.party_code",
-                        "code": "party_not_valid_at_start",
-                        "message": _("No jurisdiction with code %(code)s exists on %(date)s.")
-                        % {"code": spec.party_code, "date": start.isoformat()},
-                    }
-                )
-                continue
-        else:
-            party = _party_of(member, start)
+        party = _party_of(member, start)
+        if spec.party_code and spec.party_code != party.code:
+            errors.append(
+                {
+                    "field": f"members.{index}.party_code",
+                    "code": "party_mismatch",
+                    "message": _("%(member)s acts for %(party)s, not for %(code)s.")
+                    % {
+                        "member": member.display_name(translation.get_language() or "zh-hans"),
+                        "party": party.display_name(translation.get_language() or "zh-hans"),
+                        "code": spec.party_code,
+                    },
+                }
+            )
+            continue
         if spec.role not in MemberRole.values:
             errors.append(
                 {
@@ -141,17 +143,63 @@ def _resolve_members(
                 }
             )
             continue
-        side = spec.side or _province_name(member)
-        resolved.append((member, party, side, spec.role))
+        resolved.append((member, party, side_of(party), spec.role))
     if errors:
         raise ValidationFailed(
             errors[0]["message"], code=errors[0]["code"], field=errors[0]["field"], errors=errors
         )
-    if len({side for _m, _p, side, _r in resolved}) < 2:
+    parties = {party.pk: party for _m, party, _s, _r in resolved}
+    if len(parties) < 2 and resolved:
+        (party,) = parties.values()
+        language = translation.get_language() or "zh-hans"
+        separator = ", " if language.startswith("en") else "、"
         raise ValidationFailed(
-            _("A zone needs members on at least two sides."), code="one_sided_zone", field="members"
+            _("A zone needs members on at least two sides.")
+            + " "
+            + _("%(members)s all act for %(party)s, which makes one side.")
+            % {
+                "members": separator.join(m.display_name(language) for m, *_rest in resolved),
+                "party": party.display_name(language),
+            },
+            code="one_sided_zone",
+            field="members",
         )
     return resolved
+
+
+def _duplicate_of(
+    actor: Any,
+    metro: MetroArea,
+    name: str,
+    established: dt.date,
+    member_ids: set[int],
+    exclude: int | None = None,
+) -> None:
+    """Refuse a zone defined twice: the same name in the metropolitan area, or the same members from the
+    same day. The message names the existing zone when the actor may see it; otherwise it says only that
+    another office has defined it (the actor learns no name or code it could not read)."""
+    others = AdjacentZone.objects.filter(metro=metro).exclude(status=ZoneStatus.REJECTED).exclude(pk=exclude)
+    same_name = others.filter(name=name).first()
+    same_members = None
+    if same_name is None and member_ids:
+        for zone in others.filter(
+            established=established, members__jurisdiction_id__in=member_ids
+        ).distinct():
+            if set(zone.members.values_list("jurisdiction_id", flat=True)) == member_ids:
+                same_members = zone
+                break
+    existing = same_name or same_members
+    if existing is None:
+        return
+    field = "name" if same_name is not None else "members"
+    if restrict(AdjacentZone.objects.filter(pk=existing.pk), actor, "view").exists():
+        message = _("This zone is already defined: %(name)s (%(code)s).") % {
+            "name": existing.name,
+            "code": existing.code,
+        }
+    else:
+        message = _("This zone is already defined by another office.")
+    raise ValidationFailed(message, code="duplicate_zone", field=field)
 
 
 def _free_code(base: str) -> str:
@@ -215,6 +263,7 @@ def create_zone(
         if area is not None and area <= 0:
             raise ValidationFailed(_("An area must be positive."), code="invalid_area", field=label)
     resolved = _resolve_members(members, established)
+    _duplicate_of(actor, metro, name.strip(), established, {m.pk for m, *_rest in resolved})
     if outside_metro := _outside(resolved, _metro_territory(metro)):
         raise ValidationFailed(
             _("These members lie outside the metropolitan area: %(codes)s")
@@ -359,6 +408,10 @@ def update_zone(
 ) -> AdjacentZone:
     require(actor, "change", zone)
     zone = AdjacentZone.objects.select_for_update().get(pk=zone.pk)
+    if "name" in changes and str(changes["name"]).strip() != zone.name:
+        _duplicate_of(
+            actor, zone.metro, str(changes["name"]).strip(), zone.established, set(), exclude=zone.pk
+        )
     diff = apply_changes(zone, changes, expected_version, ZONE_EDITABLE_FIELDS)
     if diff:
         audit(actor, "zone.update", zone, change_record(diff, expected_version))

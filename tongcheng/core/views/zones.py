@@ -223,11 +223,7 @@ def zone_create(request: HttpRequest) -> HttpResponse:
     formset = MemberFormSet(request.POST or None, prefix="members")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         specs = [
-            zones.MemberSpec(
-                code=f.cleaned_data["code"],
-                side=f.cleaned_data.get("side") or None,
-                role=f.cleaned_data["role"],
-            )
+            zones.MemberSpec(code=f.cleaned_data["code"], role=f.cleaned_data["role"])
             for f in formset.forms
             if f.cleaned_data.get("code")
         ]
