@@ -178,7 +178,9 @@ def _duplicate_of(
     """Refuse a zone defined twice: the same name in the metropolitan area, or the same members from the
     same day. The message names the existing zone when the actor may see it; otherwise it says only that
     another office has defined it (the actor learns no name or code it could not read)."""
-    others = AdjacentZone.objects.filter(metro=metro).exclude(status=ZoneStatus.REJECTED).exclude(pk=exclude)
+    others = AdjacentZone.objects.filter(metro=metro).exclude(status=ZoneStatus.REJECTED)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
     same_name = others.filter(name=name).first()
     same_members = None
     if same_name is None and member_ids:
