@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from tongcheng.kit.querysets import ScopedQuerySet
 
 from .. import limits
-from ..validators import InvalidValue
 from ..bilingual import Bilingual
+from ..validators import InvalidValue
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction, MetroArea
 

@@ -18,6 +18,7 @@ from tongcheng.kit.listing import Column, Filter, ListSpec, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import geo, selectors
+from ..bilingual import text_for
 from ..forms import (
     MemberFormSet,
     ZoneDecisionForm,
@@ -25,6 +26,7 @@ from ..forms import (
 )
 from ..models import (
     AdjacentZone,
+    Jurisdiction,
     MetroArea,
     Organisation,
     ZoneKind,
@@ -87,26 +89,27 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False) -> dict
             cities.add(parts[1] if len(parts) > 1 else parts[0])
             county = parts[2] if j.level == "township" and len(parts) > 2 else j.code
             regions.setdefault(county, [])
-            if zone.name not in regions[county]:
-                regions[county].append(zone.name)
+            label = text_for(zone, "name")
+            if label not in regions[county]:
+                regions[county].append(label)
             if j.lon is not None:
                 lons.append(float(j.lon))
                 lats.append(float(j.lat))
                 if j.level == "township":
                     points.append(
                         {
-                            "name": j.name,
+                            "name": text_for(j, "name"),
                             "value": [float(j.lon), float(j.lat)],
-                            "zone": zone.name,
+                            "zone": text_for(zone, "name"),
                             "kind": "town",
                         }
                     )
         if zone_markers and lons:
             points.append(
                 {
-                    "name": zone.name,
+                    "name": text_for(zone, "name"),
                     "value": [sum(lons) / len(lons), sum(lats) / len(lats)],
-                    "zone": zone.name,
+                    "zone": text_for(zone, "name"),
                     "kind": "zone",
                 }
             )
@@ -124,9 +127,14 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
     except ServiceError as exc:
         raise Http404 from exc
     orgs = Organisation.objects.visible_to(request.user).filter(zone=zone).select_related("jurisdiction")
+    members = list(zone.members.all())
+    # A side is stored as the party's name (江苏省, 南京市): shown under its English name in the English UI.
+    sides = {j.name: j for j in Jurisdiction.objects.current().filter(name__in={m.side for m in members})}
+    for m in members:
+        m.side_label = text_for(sides[m.side], "name") if m.side in sides else m.side
     context = {
         "zone": zone,
-        "members": list(zone.members.all()),
+        "members": members,
         "organisations": orgs,
         "parent": visible_or_none(request.user, zone.parent),
         "children": AdjacentZone.objects.visible_to(request.user).filter(parent=zone),
