@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -222,9 +223,179 @@ def test_lookup_at_a_date(rows):
 
 
 def test_chuzhou_rename_is_one_row(by_code):
-    # 楚州区 → 淮安区 (2012) kept the code: one row, the rename is in the note.
+    """Given 楚州区 → 淮安区 was a renaming (code 320803 kept), then it stays one row whose note gives the
+    renaming and its date (early 2012, unveiled 2012-02), in both languages."""
     assert len(by_code["320803"]) == 1
-    assert "楚州" in by_code["320803"][0].note
+    row = by_code["320803"][0]
+    assert row.name == "淮安区" and row.successor_code is None
+    assert "楚州区" in row.note and "2012年初" in row.note and "2012年2月" in row.note
+    assert "Chuzhou District" in row.note_en and "February 2012" in row.note_en
+
+
+# ------------------------------------------------------------------ corrections of the domain review
+
+
+def test_jintan_became_a_district_on_the_approval_day(by_code):
+    """Given the State Council approved 金坛区 on 2015-04-28, then 金坛市 ends and 金坛区 starts that day
+    (to the day), and a lookup on the eve still finds 金坛市."""
+    (city,) = by_code["320482"]
+    (district,) = by_code["320413"]
+    assert city.valid_to == district.valid_from == date(2015, 4, 28)
+    assert (city.valid_to_precision, district.valid_from_precision) == ("day", "day")
+    assert reader.lookup("320482", date(2015, 4, 27)).name == "金坛市"
+    assert reader.resolve_code("320482", date(2015, 4, 28)).code == "320413"
+
+
+def test_jiangdu_and_weiyang_changed_in_november_2011(by_code):
+    """Given 江都市 became 江都区 and 维扬区 merged into 邗江区 in the same adjustment of 2011-11, then both
+    old codes end on 2011-11-13 and resolve to today's districts; 维扬区's former code is listed."""
+    (jiangdu_city,) = by_code["321088"]
+    (jiangdu,) = by_code["321012"]
+    (weiyang,) = by_code["321011"]
+    assert jiangdu_city.valid_to == jiangdu.valid_from == weiyang.valid_to == date(2011, 11, 13)
+    assert weiyang.name == "维扬区" and weiyang.successor_code == "321003"
+    assert reader.lookup("321011", date(2011, 11, 12)).name == "维扬区"
+    assert reader.resolve_code("321011", TODAY).name == "邗江区"
+    assert reader.resolve_code("321088", TODAY).name == "江都区"
+
+
+def test_nanjing_2002_merger_is_dated_april_2002_to_the_month(by_code):
+    """Given the sources give 2002-04 (no day) for 江浦县 → 浦口区 and 六合县 + 大厂区 → 六合区, then the change
+    is on 2002-04-01 with month precision, not on 1 January."""
+    for old in ("320112", "320122", "320123"):
+        (row,) = by_code[old]
+        assert (row.valid_to, row.valid_to_precision) == (date(2002, 4, 1), "month"), old
+    (luhe,) = by_code["320116"]
+    assert (luhe.valid_from, luhe.valid_from_precision) == (date(2002, 4, 1), "month")
+    assert reader.lookup("320123", date(2002, 3, 31)).name == "六合县"
+    assert reader.resolve_code("320122", date(2002, 4, 1)).name == "浦口区"
+
+
+def test_chaohu_counties_moved_on_2011_07_14_from_their_former_codes(by_code):
+    """Given Anhui received the approval abolishing prefecture-level 巢湖市 on 2011-07-14 (announced
+    2011-08-22), then 无为县, 含山县 and 和县 start under 芜湖/马鞍山 that day, and their former 巢湖 codes
+    (1999-07-09 .. 2011-07-14) resolve to them."""
+    (chaohu,) = by_code["341400"]
+    assert (chaohu.valid_from, chaohu.valid_to) == (date(1999, 7, 9), date(2011, 7, 14))
+    for old, new in (("341422", "340225"), ("341423", "340522"), ("341424", "340523")):
+        (former,) = by_code[old]
+        (current,) = by_code[new]
+        assert former.parent_code == "341400" and former.successor_code == new
+        assert former.valid_to == current.valid_from == date(2011, 7, 14)
+        assert "2011年8月22日" in current.note and "2011-08-22" in current.note_en
+        assert reader.lookup(old, date(2011, 7, 13)) == former
+    assert reader.resolve_code("341422", TODAY).code == "340281"  # 无为县 → 无为市 (2019)
+    assert reader.resolve_code("341424", TODAY).name == "和县"
+
+
+def test_an_unsourced_start_is_unknown_not_1980(rows, by_code):
+    """Given no source gives when a code began, then its start is "unknown" (empty in the file), it is read
+    as valid since the 1980 floor only for lookups, and no row claims 1980-01-01 as a sourced date."""
+    text = reader.JURISDICTIONS_CSV.read_text(encoding="utf-8")
+    assert "1980-01-01" not in text
+    assert "exact date not sourced" not in text
+    (nanjing,) = by_code["320100"]
+    assert not nanjing.start_known and nanjing.valid_from_precision == "unknown"
+    assert reader.lookup("320100", date(1990, 1, 1)) == nanjing  # lookups keep working
+    assert all(r.start_known == (r.valid_from != reader.UNKNOWN_START) for r in rows)
+
+
+def test_a_start_marked_unknown_refuses_a_date(tmp_path):
+    def dated_unknown(lines):
+        return [ln.replace(",320100,,unknown,", ",320100,1980-01-01,unknown,", 1) for ln in lines]
+
+    with pytest.raises(ValueError, match=r"row \d+, column 'valid_from': a start marked unknown"):
+        reader.load_jurisdictions(_write_bad_csv(tmp_path, dated_unknown))
+
+
+def test_pukou_development_body_is_a_commission_not_a_bureau():
+    """Given 浦口区发展和改革委员会 is a 发改委, then no demo user or organisation calls it 发改局."""
+    from tongcheng.core import demo  # no database needed: DEMO_USERS is a plain list
+
+    names = {username: display for username, display, *_ in demo.DEMO_USERS}
+    assert names["officer_pukou"] == "浦口区 发改委 孙"
+    assert not any("发改局" in display for display in names.values())
+    assert "发改局" not in reader.ORGANISATIONS_JSON.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ content in Chinese, English beside
+
+
+def _texts(obj, *fields):
+    return [(f, getattr(obj, f)) for f in fields]
+
+
+def test_english_fields_hold_no_chinese_and_every_text_has_both(rows, zones, organisations):
+    """Given the Chinese UI shows the Chinese fields and the English UI the English ones, then every
+    description, basis, note and source fact exists in both languages and no English text holds a Chinese
+    character."""
+    pairs = []
+    for row in rows:
+        assert bool(row.note) == bool(row.note_en), row.code
+        if row.note:
+            pairs.append((row.code, row.note, row.note_en))
+    for zone in zones:
+        pairs += [(zone.code, zone.description, zone.description_en)]
+        pairs += [(zone.code, zone.established_basis, zone.established_basis_en)]
+        pairs += [(zone.code, s.fact, s.fact_en) for s in zone.sources]
+    for org in organisations:
+        pairs += [(org.key, org.description, org.description_en)]
+        pairs += [(org.key, s.fact, s.fact_en) for s in org.sources]
+    for metro in reader.load_metro_areas():
+        pairs += [(metro.code, metro.description, metro.description_en)]
+        pairs += [(metro.code, s.fact, s.fact_en) for s in metro.sources]
+    for where, zh, en in pairs:
+        assert zh and en, where
+        assert reader.has_cjk(zh), (where, zh)  # the Chinese text is Chinese
+        assert not reader.has_cjk(en), (where, en)
+
+
+INTERNAL_REFERENCE = re.compile(r"S-[A-Z]\d|\.md\b|§|\[U\]|seed:|ndrc_approval|core_area_members")
+
+
+def test_texts_shown_to_officials_carry_no_internal_references(rows, zones, organisations):
+    """Given officials read these texts, then none cites an element id (S-Z2), a file (fiscal.md §5), the
+    "[U]" marker or a field name; unconfirmed facts say so in words."""
+    texts = [t for r in rows for t in (r.note, r.note_en)]
+    for zone in zones:
+        texts += [zone.description, zone.description_en, zone.established_basis, zone.established_basis_en]
+        texts += [t for s in zone.sources for t in (s.fact, s.fact_en, s.note, s.note_en)]
+        texts += list(zone.aliases)
+    for org in organisations:
+        texts += [org.description, org.description_en]
+        texts += [t for s in org.sources for t in (s.fact, s.fact_en, s.note, s.note_en)]
+    for metro in reader.load_metro_areas():
+        texts += [metro.description, metro.description_en]
+        texts += [t for s in metro.sources for t in (s.fact, s.fact_en, s.note, s.note_en)]
+    offending = [t for t in texts if INTERNAL_REFERENCE.search(t)]
+    assert offending == []
+    assert any("未经证实" in t for t in texts) and any("来源未载明" in t for t in texts)
+
+
+def test_an_english_field_with_chinese_is_refused(tmp_path):
+    path = tmp_path / "zones.json"
+    data = json.loads(reader.ZONES_JSON.read_text(encoding="utf-8"))
+    data[0]["description_en"] = "Umbrella zone 伞形功能区"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"zones\.json: row 0, column 'description_en'"):
+        reader.load_zones(path)
+
+
+def test_the_ninghuai_cumulative_figures_are_not_attached_to_the_special_zone(zones):
+    """Given the S-Z3 figures (5 parks, 34.13 km², 550亿元, 540 projects, 512.02亿元, 10.58亿元) are totals of
+    the five co-built parks, then the 8.21 km² special zone carries none of them; the city-level 宁淮合作
+    record is its parent and says the totals belong to the cooperation."""
+    by_code = {z.code: z for z in zones}
+    special, cooperation = by_code["ninghuai"], by_code["ninghuai-cooperation"]
+    assert special.parent == "ninghuai-cooperation" and special.planning_area_km2 == "8.21"
+    figures = ("34.13", "550", "540", "512.02", "10.58")
+    special_text = " ".join(
+        [special.description, special.description_en]
+        + [t for s in special.sources for t in (s.fact, s.fact_en, s.note, s.note_en)]
+    )
+    assert not any(f in special_text for f in figures)
+    assert cooperation.kind == "city_cooperation"
+    assert "5个" in cooperation.description and "不归于特别合作区" in cooperation.description
 
 
 def test_points_present_for_current_rows(rows):
@@ -236,7 +407,8 @@ def test_points_present_for_current_rows(rows):
 def test_town_codes_have_a_cited_source(rows):
     for row in rows:
         if row.level == "township":
-            assert "source" in row.note.lower(), row.code
+            assert "代码来源" in row.note and "https://" in row.note, row.code
+            assert "code source" in row.note_en.lower(), row.code
 
 
 # ------------------------------------------------------------------ geo
@@ -459,6 +631,10 @@ def test_unsourced_organisations_are_marked(organisations):
 # ------------------------------------------------------------------ reader error messages
 
 
+def _lines() -> list[str]:
+    return reader.JURISDICTIONS_CSV.read_text(encoding="utf-8").splitlines()
+
+
 def _write_bad_csv(tmp_path: Path, mutate) -> Path:
     text = reader.JURISDICTIONS_CSV.read_text(encoding="utf-8").splitlines()
     text = mutate(text)
@@ -469,16 +645,16 @@ def _write_bad_csv(tmp_path: Path, mutate) -> Path:
 
 def test_bad_csv_errors_name_file_row_and_column(tmp_path):
     def bad_date(lines):
-        lines[3] = lines[3].replace("1980-01-01", "1980-13-01", 1)
+        row = next(i for i, ln in enumerate(lines) if ln.startswith("320116,"))
+        lines[row] = lines[row].replace("2002-04-01", "2002-13-01", 1)
         return lines
 
-    with pytest.raises(ValueError, match=r"jurisdictions\.csv: row 4, column 'valid_from'"):
+    row_of_luhe = 1 + next(i for i, ln in enumerate(_lines()) if ln.startswith("320116,"))
+    with pytest.raises(ValueError, match=rf"jurisdictions\.csv: row {row_of_luhe}, column 'valid_from'"):
         reader.load_jurisdictions(_write_bad_csv(tmp_path, bad_date))
 
     def bad_parent(lines):
-        return [
-            ln.replace(",320100,1980", ",329900,1980", 1) if ln.startswith("320102,") else ln for ln in lines
-        ]
+        return [ln.replace(",320100,", ",329900,", 1) if ln.startswith("320102,") else ln for ln in lines]
 
     with pytest.raises(ValueError, match=r"row \d+, column 'parent_code'"):
         reader.load_jurisdictions(_write_bad_csv(tmp_path, bad_parent))

@@ -107,3 +107,12 @@ def test_given_a_member_an_earlier_demo_listed_when_the_demo_reloads_then_an_unt
     assert ZoneMember.objects.filter(pk=pukou.pk).exists()
     zone.refresh_from_db()
     assert zone.version == version + 1
+
+
+def test_given_an_english_session_when_the_demo_reloads_then_people_keep_their_chinese_positions():
+    from django.utils import translation
+
+    with translation.override("en"):
+        report, _accounts = load_demo()
+
+    assert (report.updated, report.kept) == (0, [])

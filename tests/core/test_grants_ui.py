@@ -138,7 +138,7 @@ def test_a_zone_office_lists_the_grants_of_its_zone_only(client_for):
     assert {"office_pn", "officer_pukou", "officer_nanqiao", "clerk_pukou", "finance_nanqiao"} <= users
     assert not users & {"office_jb", "officer_jiangning", "clerk_bowang", "office_metro", "applicant_demo"}
     assert list_count(page) == len(rows)
-    assert "浦口区 发改局 孙" in page and "江宁区 发改委 赵" not in page
+    assert "浦口区 发改委 孙" in page and "江宁区 发改委 赵" not in page
 
 
 def test_the_metro_office_lists_every_grant_of_the_area(client_for):
@@ -310,7 +310,7 @@ def test_a_display_name_finds_only_people_in_the_offices_scope(client_for, newco
     in its scope and nobody else: neither the other zone's staff nor an account without a role."""
     client = client_for("office_pn")
     found = client.get("/grants/new/?find=浦口").content.decode()
-    assert "浦口区 发改局 孙" in found and "浦口—南谯同城办 陈科长" in found
+    assert "浦口区 发改委 孙" in found and "浦口—南谯同城办 陈科长" in found
     assert "新来的" not in found
     assert (
         "江宁"

@@ -46,6 +46,7 @@ PAGES: list[tuple[str | None, str, int]] = [
     ("office_pn", "/organisations/import/", 200),
     ("office_pn", f"/organisations/{ORGANISATION}/", 200),
     ("office_pn", f"/organisations/{ORGANISATION}/documents/", 200),
+    ("office_pn", "/people/", 200),
     ("office_pn", "/audit/", 200),
     ("office_pn", "/audit/?date_from=2020-01-01&date_to=2030-12-31", 200),
     ("office_pn", "/grants/", 200),

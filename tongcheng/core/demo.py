@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
+from django.utils import translation
 
 from tongcheng.kit.access import bump_scope_version
 from tongcheng.kit.models import VersionedModel
@@ -39,6 +40,8 @@ from .models import (
 )
 
 DEMO_PASSWORD = "tongcheng-demo-2026"
+# Display names earlier demos gave and this one corrects: changed on reload only while still unchanged.
+CORRECTED_DISPLAY_NAMES = {"officer_pukou": "浦口区 发改局 孙"}
 
 
 @dataclass
@@ -87,7 +90,31 @@ def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str,
 
 
 def _sources(sources) -> list[dict[str, Any]]:
-    return [{"fact": s.fact, "url": s.url or "", "unconfirmed": s.unconfirmed} for s in sources]
+    out = []
+    for s in sources:
+        item = {"fact": s.fact, "fact_en": s.fact_en, "url": s.url or "", "unconfirmed": s.unconfirmed}
+        if s.note:
+            item.update(note=s.note, note_en=s.note_en)
+        out.append(item)
+    return out
+
+
+def _existing_jurisdiction(row: reader.JurisdictionRow, claimed: set[int]) -> dict[str, Any]:
+    """The lookup of the stored row this CSV row stands for: the same code and start, or, when the data
+    corrected the start (金坛区 2015-05-01 → 2015-04-28), the one stored row of the code whose period
+    overlaps the corrected one, so that a reload moves the date instead of adding a second current row."""
+    same = Jurisdiction.objects.filter(code=row.code, valid_from=row.valid_from).first()
+    if same is not None:
+        return {"pk": same.pk}
+    overlapping = [
+        j
+        for j in Jurisdiction.objects.filter(code=row.code).exclude(pk__in=claimed)
+        if (row.valid_to is None or j.valid_from < row.valid_to)
+        and (j.valid_to is None or row.valid_from < j.valid_to)
+    ]
+    if len(overlapping) == 1:
+        return {"pk": overlapping[0].pk}
+    return {"code": row.code, "valid_from": row.valid_from}
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -98,6 +125,7 @@ def load_jurisdictions(report: LoadReport) -> dict[tuple[str, Any], Jurisdiction
     rows = reader.load_jurisdictions()
     by_key: dict[tuple[str, Any], Jurisdiction] = {}
     current: dict[str, Jurisdiction] = {}
+    claimed: set[int] = set()
     # Parents before children: provinces, then prefectures, counties, townships.
     order = {"province": 0, "prefecture": 1, "county": 2, "township": 3}
     for row in sorted(rows, key=lambda r: (order[r.level], r.code, r.valid_from)):
@@ -114,10 +142,15 @@ def load_jurisdictions(report: LoadReport) -> dict[tuple[str, Any], Jurisdiction
                 None,
             ) or current.get(row.parent_code)
         path = (parent.path if parent else "") + row.code + "/"
+        lookup = _existing_jurisdiction(row, claimed)
         obj = _upsert(
             Jurisdiction,
-            {"code": row.code, "valid_from": row.valid_from},
+            lookup,
             {
+                # Part of the values, not of the lookup: a corrected start date moves on the stored row.
+                **({"valid_from": row.valid_from} if "pk" in lookup else {}),
+                "valid_from_precision": row.valid_from_precision,
+                "valid_to_precision": row.valid_to_precision,
                 "name": row.name,
                 "name_en": row.name_en,
                 "level": row.level,
@@ -128,9 +161,11 @@ def load_jurisdictions(report: LoadReport) -> dict[tuple[str, Any], Jurisdiction
                 "lon": Decimal(str(row.lon)).quantize(Decimal("0.000001")) if row.lon is not None else None,
                 "lat": Decimal(str(row.lat)).quantize(Decimal("0.000001")) if row.lat is not None else None,
                 "note": row.note,
+                "note_en": row.note_en,
             },
             report,
         )
+        claimed.add(obj.pk)
         by_key[(row.code, row.valid_from)] = obj
         if row.valid_to is None:
             current[row.code] = obj
@@ -172,6 +207,7 @@ def load_registry(report: LoadReport) -> None:
                 "core_area_km2": _dec(metro.core_area_km2),
                 "planning_area_km2": _dec(metro.planning_area_km2),
                 "description": metro.description,
+                "description_en": metro.description_en,
                 "sources": _sources(metro.sources),
             },
             report,
@@ -201,7 +237,10 @@ def load_registry(report: LoadReport) -> None:
                 "established_precision": zone.established_precision,
                 "planning_area_km2": _dec(zone.planning_area_km2),
                 "start_area_km2": _dec(zone.start_area_km2),
+                "established_basis": zone.established_basis,
+                "established_basis_en": zone.established_basis_en,
                 "description": zone.description,
+                "description_en": zone.description_en,
                 "sources": _sources(zone.sources),
             },
             report,
@@ -245,6 +284,7 @@ def load_registry(report: LoadReport) -> None:
                 "parent": Organisation.objects.get(key=org.parent_key) if org.parent_key else None,
                 "established": org.established,
                 "description": org.description,
+                "description_en": org.description_en,
                 "sources": _sources(org.sources),
                 "synthetic": org.synthetic,
             },
@@ -262,7 +302,8 @@ DEMO_USERS: list[tuple[str, str, str, str, str]] = [
     ("leader_jb", "江宁—博望 领导 吴", Role.LEADER, "zone", "jiangning-bowang"),
     ("auditor_pn", "浦口—南谯 审计 郑", Role.AUDITOR, "zone", "pukou-nanqiao"),
     ("auditor_jb", "江宁—博望 审计 冯", Role.AUDITOR, "zone", "jiangning-bowang"),
-    ("officer_pukou", "浦口区 发改局 孙", Role.OFFICER, "jurisdiction", "320111"),
+    # 浦口区发展和改革委员会 is a 发改委 (as in the other districts), not a 发改局.
+    ("officer_pukou", "浦口区 发改委 孙", Role.OFFICER, "jurisdiction", "320111"),
     ("officer_nanqiao", "南谯区 发改委 李", Role.OFFICER, "jurisdiction", "341103"),
     ("officer_jiangning", "江宁区 发改委 赵", Role.OFFICER, "jurisdiction", "320115"),
     ("officer_bowang", "博望区 发改委 钱", Role.OFFICER, "jurisdiction", "340506"),
@@ -313,6 +354,10 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
         if user is None:
             user = User.objects.create(username=username, password=hashed, display_name=display)
             report.count("created")
+        elif user.display_name == CORRECTED_DISPLAY_NAMES.get(username) != display:
+            user.display_name = display
+            user.save(update_fields=["display_name"])
+            report.count("updated")
         scope = _scope(kind, key)
         grant = RoleGrant.objects.filter(user=user, role=role, **scope).first()
         if grant is None:
@@ -347,9 +392,12 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
 @transaction.atomic
 def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str, str]]]:
     report = LoadReport(touched=_touched_records())
-    load_jurisdictions(report)
-    load_registry(report)
-    accounts = load_users(report) if with_users else []
+    # Record text is Chinese (a demo person's position is their role's label): the same whatever language
+    # the caller runs in, or a reload from an English session would "update" every person.
+    with translation.override("zh-hans"):
+        load_jurisdictions(report)
+        load_registry(report)
+        accounts = load_users(report) if with_users else []
     # Grants, zones and members may have changed: scopes cached before the load are stale.
     bump_scope_version()
     return report, accounts

@@ -83,11 +83,16 @@ class JurisdictionOut(Schema):
     level: str
     kind: str
     parent_code: str | None = Field(None, alias="parent.code")
-    valid_from: dt.date
+    # null when no source gives the start (valid_from_precision "unknown"): never the 1980 lookup floor.
+    valid_from: dt.date | None = Field(None, alias="known_valid_from")
+    valid_from_precision: str = Field(..., description="day, month, year or unknown")
     valid_to: dt.date | None
+    valid_to_precision: str = Field(..., description="day, month or year; empty while valid")
     successor_code: str | None = Field(None, alias="successor.code")
     lon: Decimal | None
     lat: Decimal | None
+    note: str = Field(..., description="In Chinese")
+    note_en: str = Field(..., description="In English; empty where none exists")
 
 
 class ZoneMemberOut(Schema):
@@ -108,7 +113,10 @@ class ZoneOut(Schema):
     ended: dt.date | None
     planning_area_km2: Decimal | None
     start_area_km2: Decimal | None
-    description: str
+    established_basis: str
+    established_basis_en: str
+    description: str = Field(..., description="In Chinese")
+    description_en: str = Field(..., description="In English; empty where none exists")
     status: str = Field(..., description="active, or proposed/rejected for a zone awaiting the metro office")
     version: int
     members: list[ZoneMemberOut]
@@ -175,8 +183,9 @@ class OrganisationOut(Schema):
     zone: str | None = Field(None, alias="visible_zone_code")
     parent: str | None = Field(None, alias="visible_parent_key")
     established: dt.date | None
-    description: str
-    synthetic: bool
+    description: str = Field(..., description="In Chinese")
+    description_en: str = Field(..., description="In English; empty where none exists")
+    synthetic: bool = Field(..., description="A demo record, not a real institution's data")
     version: int
 
 

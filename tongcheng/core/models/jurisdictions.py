@@ -10,9 +10,17 @@ from django.utils.translation import gettext_lazy as _
 
 from tongcheng.kit.querysets import ScopedQuerySet
 
+from ..bilingual import Bilingual
 from .base import TrackedModel
 
-__all__ = ["Jurisdiction", "JurisdictionLevel", "JurisdictionKind", "MetroArea", "MetroMember"]
+__all__ = [
+    "DatePrecision",
+    "Jurisdiction",
+    "JurisdictionLevel",
+    "JurisdictionKind",
+    "MetroArea",
+    "MetroMember",
+]
 
 
 class JurisdictionLevel(models.TextChoices):
@@ -32,6 +40,16 @@ class JurisdictionKind(models.TextChoices):
     TOWN = "town", _("Town")
 
 
+class DatePrecision(models.TextChoices):
+    """How much of a validity date the sources give. A start that is not sourced at all is UNKNOWN: the
+    date stored is then only the floor lookups use (GB/T 2260's first edition, 1980) and is never shown."""
+
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+    UNKNOWN = "unknown", _("unknown")
+
+
 class JurisdictionQuerySet(ScopedQuerySet):
     def valid_on(self, day: dt.date) -> JurisdictionQuerySet:
         return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gt=day))
@@ -40,7 +58,7 @@ class JurisdictionQuerySet(ScopedQuerySet):
         return self.filter(valid_to__isnull=True)
 
 
-class Jurisdiction(TrackedModel):
+class Jurisdiction(Bilingual, TrackedModel):
     """A division code valid over [valid_from, valid_to): the same code may reappear in another period,
     and a code since abolished names its successor, so old records still resolve."""
 
@@ -60,13 +78,24 @@ class Jurisdiction(TrackedModel):
     # Materialised path of codes ("320000/320100/320111/") so a subtree is one indexed prefix filter.
     path = models.CharField(_("path"), max_length=80, db_index=True, editable=False)
     valid_from = models.DateField(_("valid from"))
+    valid_from_precision = models.CharField(
+        _("precision of the start"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     valid_to = models.DateField(_("valid to (exclusive)"), null=True, blank=True)
+    valid_to_precision = models.CharField(
+        _("precision of the end"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[c for c in DatePrecision.choices if c[0] != DatePrecision.UNKNOWN],
+    )
     successor = models.ForeignKey(
         "self", verbose_name=_("successor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     lon = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    note_en = models.TextField(_("English note"), blank=True)
 
     objects = JurisdictionQuerySet.as_manager()
 
@@ -91,8 +120,17 @@ class Jurisdiction(TrackedModel):
     def display_name(self, language: str = "zh-hans") -> str:
         return self.name_en if language.startswith("en") and self.name_en else self.name
 
+    @property
+    def start_known(self) -> bool:
+        return self.valid_from_precision != DatePrecision.UNKNOWN
 
-class MetroArea(TrackedModel):
+    @property
+    def known_valid_from(self) -> dt.date | None:
+        """The start as the sources give it; None when it is unknown (never the 1980 floor)."""
+        return self.valid_from if self.start_known else None
+
+
+class MetroArea(Bilingual, TrackedModel):
     """A metropolitan area (都市圈) whose integration office runs Tongcheng; members are cities."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -106,6 +144,7 @@ class MetroArea(TrackedModel):
         _("planning area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongcheng.kit.querysets import ScopedQuerySet
 
+from ..bilingual import Bilingual
 from ..validators import check_id_number, check_phone
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction
@@ -27,7 +28,7 @@ class OrganisationKind(models.TextChoices):
     SOCIAL_ORGANISATION = "social_organisation", _("Social organisation / intermediary")
 
 
-class Organisation(TrackedModel):
+class Organisation(Bilingual, TrackedModel):
     """An institution; it belongs to a jurisdiction and may belong to a zone."""
 
     key = models.SlugField(_("key"), max_length=80, unique=True)
@@ -55,6 +56,7 @@ class Organisation(TrackedModel):
     )
     established = models.DateField(_("established"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True)
     synthetic = models.BooleanField(_("synthetic (demo)"), default=False)
 

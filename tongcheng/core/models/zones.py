@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tongcheng.kit.querysets import ScopedQuerySet
 
 from .. import limits
+from ..bilingual import Bilingual
 from ..validators import InvalidValue
 from .base import TrackedModel
 from .jurisdictions import Jurisdiction, MetroArea
@@ -34,7 +35,7 @@ class ZoneStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class AdjacentZone(TrackedModel):
+class AdjacentZone(Bilingual, TrackedModel):
     """A strip where jurisdictions of different provinces or cities touch, run jointly as one city."""
 
     metro = models.ForeignKey(
@@ -59,6 +60,9 @@ class AdjacentZone(TrackedModel):
         default="day",
         choices=[("day", _("day")), ("month", _("month")), ("year", _("year"))],
     )
+    # What the establishment date rests on (a signed agreement, a plaque …), as the sources say it.
+    established_basis = models.TextField(_("basis of the date"), blank=True)
+    established_basis_en = models.TextField(_("basis of the date (English)"), blank=True)
     ended = models.DateField(_("ended"), null=True, blank=True)
     planning_area_km2 = models.DecimalField(
         _("planning area (km²)"), max_digits=10, decimal_places=2, null=True, blank=True
@@ -69,6 +73,12 @@ class AdjacentZone(TrackedModel):
     # The same TextRule as the API schemas and the forms: one limit and one message for every way in.
     description = models.TextField(
         _("description"),
+        blank=True,
+        max_length=limits.ZONE_DESCRIPTION_MAX,
+        validators=[limits.TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True)],
+    )
+    description_en = models.TextField(
+        _("English description"),
         blank=True,
         max_length=limits.ZONE_DESCRIPTION_MAX,
         validators=[limits.TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True)],

@@ -44,7 +44,7 @@ __all__ = [
     "masked_id_number",
 ]
 
-ORGANISATION_EDITABLE_FIELDS = ("name", "name_en", "kind", "established", "description")
+ORGANISATION_EDITABLE_FIELDS = ("name", "name_en", "kind", "established", "description", "description_en")
 
 
 @transaction.atomic

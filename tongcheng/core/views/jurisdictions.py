@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongcheng.kit.access import scope_of
@@ -35,7 +36,14 @@ JURISDICTION_LIST = ListSpec(
         Column("name_en", gettext_lazy("English name")),
         Column("level", gettext_lazy("Level"), value=lambda j: j.get_level_display()),
         Column("parent", gettext_lazy("Parent"), value=lambda j: j.parent.name if j.parent else ""),
-        Column("valid_from", gettext_lazy("Valid from"), sort="valid_from"),
+        # A start no source gives is "unknown", never the 1980 floor lookups use.
+        Column(
+            "valid_from",
+            gettext_lazy("Valid from"),
+            sort="valid_from",
+            value=lambda j: j.known_valid_from,
+            display=lambda j: j.known_valid_from or _("start unknown"),
+        ),
         Column("valid_to", gettext_lazy("Valid to"), sort="valid_to"),
     ],
     search_fields=["code__startswith", "name__icontains", "name_en__icontains"],

@@ -54,6 +54,9 @@ ORGANISATION_LIST = ListSpec(
         Column("zone", gettext_lazy("Zone"), value=lambda o: o.visible_zone_code or ""),
         Column("established", gettext_lazy("Established"), sort="established"),
         Column("description", gettext_lazy("Description")),
+        Column("description_en", gettext_lazy("English description")),
+        # Synthetic records are marked on the page and in the export; real ones leave it empty.
+        Column("synthetic", gettext_lazy("Demo data"), value=lambda o: _("Demo data") if o.synthetic else ""),
         Column("version", gettext_lazy("Version")),
     ],
     search_fields=["name__icontains", "name_en__icontains", "key__icontains"],
@@ -116,6 +119,7 @@ def _organisation_import_spec() -> ImportSpec:
             "kind": kind,
             "established": parse_date,
             "description": str,
+            "description_en": str,
         },
     )
 

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.gzip import gzip_page
@@ -21,6 +20,7 @@ from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_li
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import geo, selectors
+from ..bilingual import text_for
 from ..forms import (
     MemberFormSet,
     ZoneDecisionForm,
@@ -86,12 +86,6 @@ def zone_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _local(obj) -> str:
-    """A record's name in the reader's language: the English name in the English UI where there is one."""
-    english = translation.get_language().startswith("en")
-    return obj.name_en if english and getattr(obj, "name_en", "") else obj.name
-
-
 def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False, extra_cities=()) -> dict:
     """What the map script needs: the cities to draw, the districts to highlight with every zone they
     belong to, towns as points, the districts' names in the reader's language, and (on the metro map) one
@@ -104,7 +98,7 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False, extra_c
     whole_city: dict[str, list[str]] = {}
     points = []
     for zone in zones_:
-        label = _local(zone)
+        label = text_for(zone, "name")
         lons, lats = [], []
         for m in zone.members.all():
             j = m.jurisdiction
@@ -123,7 +117,7 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False, extra_c
                 if j.level == "township":
                     points.append(
                         {
-                            "name": _local(j),
+                            "name": text_for(j, "name"),
                             "value": [float(j.lon), float(j.lat)],
                             "zone": label,
                             "kind": "town",
@@ -142,7 +136,7 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False, extra_c
     labels: dict[str, str] = {}
     regions = [{"name": code, "zones": list(names), "broad": False} for code, names in specific.items()]
     for county in counties.select_related("parent").only("code", "name", "name_en", "parent__code"):
-        labels[county.code] = _local(county)
+        labels[county.code] = text_for(county, "name")
         broad = [z for z in whole_city.get(county.parent.code, []) if z not in specific.get(county.code, [])]
         if not broad:
             continue
@@ -154,7 +148,8 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False, extra_c
         "cities": sorted(c for c in cities if c in geo.CITY_FILES),
         # Colours go in this order: zones drawn on their own districts first, whole-city ones after.
         "zones": sorted(
-            (_local(zone) for zone in zones_), key=lambda name: not any(name in z for z in specific.values())
+            (text_for(zone, "name") for zone in zones_),
+            key=lambda name: not any(name in z for z in specific.values()),
         ),
         "regions": regions,
         "points": points,
@@ -169,9 +164,14 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
     except ServiceError as exc:
         raise Http404 from exc
     orgs = Organisation.objects.visible_to(request.user).filter(zone=zone).select_related("jurisdiction")
+    members = list(zone.members.all())
+    # A side is stored as the party's name (江苏省, 南京市): shown under its English name in the English UI.
+    sides = {j.name: j for j in Jurisdiction.objects.current().filter(name__in={m.side for m in members})}
+    for m in members:
+        m.side_label = text_for(sides[m.side], "name") if m.side in sides else m.side
     context = {
         "zone": zone,
-        "members": list(zone.members.all()),
+        "members": members,
         "organisations": orgs,
         "parent": visible_or_none(request.user, zone.parent),
         "children": AdjacentZone.objects.visible_to(request.user).filter(parent=zone),
