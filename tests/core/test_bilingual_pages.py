@@ -61,7 +61,7 @@ def test_english_ui_shows_the_english_texts_and_names(client_for, demo_user):
     text = _page_text(client.get("/zones/pukou-nanqiao/"))
     assert zone.description_en[:60] in text and zone.established_basis_en[:40] in text
     assert "<title>" in text and zone.name_en in text
-    assert "Jiangsu Province" in text and "Pukou District" in text  # side and member by English name
+    assert "Nanjing" in text and "Pukou District" in text  # side (its party) and member by English name
     org = Organisation.objects.get(key="nanpu-co")
     assert org.description_en[:60] in _page_text(client.get("/organisations/nanpu-co/"))
     pukou = Jurisdiction.objects.current().get(code="320111")

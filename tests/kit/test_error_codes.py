@@ -144,7 +144,8 @@ def test_an_error_without_a_message_takes_its_label_in_the_callers_language():
             chinese = str(error.message)
         with translation.override("en"):
             english = str(error.message)
-        assert english == error_label(error.code) and CJK.search(chinese), error.code
+            label = str(error_label(error.code))
+        assert english == label and CJK.search(chinese), error.code
     assert str(ValidationFailed("A precise reason.", code="required").message) == "A precise reason."
 
 

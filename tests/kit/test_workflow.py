@@ -27,7 +27,9 @@ def user(name: str) -> User:
     return User.objects.get(username=name)
 
 
-def propose(name: str = "溧水—博望", code: str = "lishui-bowang") -> AdjacentZone:
+def propose(
+    name: str = "溧水—博望", code: str = "lishui-bowang", established: dt.date = dt.date(2027, 1, 1)
+) -> AdjacentZone:
     """A zone 江宁—博望's office proposes beyond its territory: it waits for the metro office."""
     zone = zones.create_zone(
         actor=user("office_jb"),
@@ -35,7 +37,7 @@ def propose(name: str = "溧水—博望", code: str = "lishui-bowang") -> Adjac
         code=code,
         name=name,
         kind="cross_border_demo_zone",
-        established=dt.date(2027, 1, 1),
+        established=established,
         members=[zones.MemberSpec(code="320117"), zones.MemberSpec(code="340506")],
     )
     assert zone.status == ZoneStatus.PROPOSED
@@ -168,7 +170,8 @@ def test_who_may_not_decide_is_refused_403_or_404_and_nothing_is_written(usernam
 def test_the_metro_office_may_take_both_transitions_of_a_proposal():
     """The allowed case of the permission table above (2xx): the metro office approves one proposal and
     rejects another."""
-    first, second = propose(), propose("溧水—博望二", "lishui-bowang-2")
+    # Not the same zone twice (refused as a duplicate): another name and another start.
+    first, second = propose(), propose("溧水—博望二", "lishui-bowang-2", dt.date(2027, 2, 1))
     transition(user("office_metro"), first, "approve", expected_version=first.version)
     transition(user("office_metro"), second, "reject", expected_version=second.version, note="重复")
     assert AdjacentZone.objects.get(pk=first.pk).status == "active"
@@ -285,7 +288,7 @@ def test_the_queue_lists_each_rows_transitions_with_a_fixed_number_of_queries(dj
     """Given a page of zones (three proposals and the demo's active zones), when the allowed transitions are
     listed for the metro office, the proposer and an outsider, then each gets the right ones per row, with
     one query for sight plus one per action (approve, reject) — the same for 3 rows as for all of them."""
-    proposals = [propose(f"溧水—博望{i}", f"lishui-bowang-{i}") for i in range(3)]
+    proposals = [propose(f"溧水—博望{i}", f"lishui-bowang-{i}", dt.date(2027, 1, 1 + i)) for i in range(3)]
     page = list(AdjacentZone.objects.order_by("pk"))
     assert len(page) > len(proposals)
     metro, proposer, outsider = user("office_metro"), user("office_jb"), user("office_pn")

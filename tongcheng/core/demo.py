@@ -38,6 +38,7 @@ from .models import (
     User,
     ZoneMember,
 )
+from .services.zones import side_of
 
 DEMO_PASSWORD = "tongcheng-demo-2026"
 # Display names earlier demos gave and this one corrects: changed on reload only while still unchanged.
@@ -254,7 +255,8 @@ def load_registry(report: LoadReport) -> None:
                 {"zone": obj, "jurisdiction": _at(m.code, zone.established)},
                 {
                     "party": _at(m.party_code, zone.established),
-                    "side": m.side,
+                    # A side is its party (services/zones.side_of), never free text.
+                    "side": side_of(_at(m.party_code, zone.established)),
                     "role": m.role,
                     "since": m.since,
                 },

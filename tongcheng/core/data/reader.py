@@ -73,7 +73,6 @@ ZONE_KINDS = frozenset(
     }
 )
 MEMBER_ROLES = frozenset({"host", "partner", "origin"})
-MEMBER_SIDES = frozenset({"江苏省", "安徽省", "南京市", "淮安市"})
 PRECISIONS = frozenset({"day", "month", "year"})
 # The first edition of GB/T 2260 (1980): the floor a code of unknown start is read as valid from. It is a
 # technical lower bound for lookups, not a fact, and is never shown.
@@ -179,8 +178,7 @@ class MetroArea:
 @dataclass(frozen=True)
 class ZoneMember:
     code: str
-    party_code: str
-    side: str
+    party_code: str  # the city the member acts for: its side (two members of one party are one side)
     role: str
     since: date
 
@@ -208,7 +206,7 @@ class Zone:
 
     @property
     def sides(self) -> frozenset[str]:
-        return frozenset(m.side for m in self.members)
+        return frozenset(m.party_code for m in self.members)
 
 
 @dataclass(frozen=True)
@@ -654,7 +652,7 @@ _ZONE_REQUIRED = {
     "sources",
 }
 _ZONE_OPTIONAL = {"expansion_area_km2", "cooperation_area_km2"}
-_MEMBER_FIELDS = {"code", "party_code", "side", "role", "since"}
+_MEMBER_FIELDS = {"code", "party_code", "role", "since"}
 
 
 def load_zones(path: Path | None = None) -> list[Zone]:
@@ -689,17 +687,13 @@ def load_zones(path: Path | None = None) -> list[Zone]:
                 value = m[column]
                 if not isinstance(value, str) or not value.isdigit() or len(value) not in (6, 9):
                     raise _fail(path, where, column, f"bad code {value!r}")
-            if m["side"] not in MEMBER_SIDES:
-                raise _fail(path, where, "side", f"expected one of {sorted(MEMBER_SIDES)}, got {m['side']!r}")
             if m["role"] not in MEMBER_ROLES:
                 raise _fail(path, where, "role", f"expected one of {sorted(MEMBER_ROLES)}, got {m['role']!r}")
             since = _parse_date(path, where, "since", m["since"])
             if since < established:
                 raise _fail(path, where, "since", "a member cannot join before the zone was established")
             members.append(
-                ZoneMember(
-                    code=m["code"], party_code=m["party_code"], side=m["side"], role=m["role"], since=since
-                )
+                ZoneMember(code=m["code"], party_code=m["party_code"], role=m["role"], since=since)
             )
         if len({m.code for m in members}) != len(members):
             raise _fail(path, i, "members", "duplicate member")

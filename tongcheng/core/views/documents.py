@@ -15,6 +15,7 @@ from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import selectors
 from ..attachment_uses import ORGANISATION_DOCUMENT
+from ..bilingual import is_english, text_for
 from ..models import (
     AdjacentZone,
     Organisation,
@@ -43,36 +44,43 @@ def zone_sheet(request: HttpRequest, code: str) -> HttpResponse:
         (_("Code"), zone.code),
         (_("Kind"), zone.get_kind_display()),
         (_("Status"), zone.get_status_display()),
-        (_("Metropolitan area"), str(zone.metro)),
+        (_("Metropolitan area"), text_for(zone.metro, "name")),
         (_("Established"), _established_text(zone)),
         (_("Planning area (km²)"), zone.planning_area_km2 if zone.planning_area_km2 is not None else "—"),
         (_("Start area (km²)"), zone.start_area_km2 if zone.start_area_km2 is not None else "—"),
     ]
     if parent is not None:
-        facts.insert(3, (_("Part of"), parent.name))
+        facts.insert(3, (_("Part of"), text_for(parent, "name")))
     members = documents.Table(
         [_("Side"), _("Member"), _("Code"), _("Party"), _("Role")],
         [
-            [m.side, m.jurisdiction.name, m.jurisdiction.code, m.party.name, m.get_role_display()]
+            [
+                text_for(m.party, "name"),  # the side is the party
+                text_for(m.jurisdiction, "name"),
+                m.jurisdiction.code,
+                text_for(m.party, "name"),
+                m.get_role_display(),
+            ]
             for m in zone.members.all()
         ],
     )
     institutions = documents.Table(
         [_("Name"), _("Kind"), _("Jurisdiction")],
-        [[o.name, o.get_kind_display(), o.jurisdiction.name] for o in orgs],
+        [[text_for(o, "name"), o.get_kind_display(), text_for(o.jurisdiction, "name")] for o in orgs],
     )
     blocks: list[documents.Block] = [documents.Facts(facts)]
-    if zone.description:
-        blocks.append(zone.description)
+    if description := text_for(zone, "description"):
+        blocks.append(description)
     printed = _("Printed by %(user)s on %(time)s") % {
         "user": str(request.user),
         "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
     }
+    english = is_english()
     pdf = documents.pdf_document(
-        zone.name,
+        text_for(zone, "name"),
         [("", blocks), (_("Members"), [members]), (_("Institutions"), [institutions])],
-        subtitle=zone.name_en,
-        header=_("Zone fact sheet") + " · " + zone.name,
+        subtitle=zone.name if english else zone.name_en,
+        header=_("Zone fact sheet") + " · " + text_for(zone, "name"),
         footer=printed,
         author=str(request.user),
     )
