@@ -635,6 +635,8 @@ class _Pass:
                     ok = False
                 continue
             text = row[column.name]
+            if not text and not new and column.create_only:
+                continue  # left alone on an existing record
             if not text and column.required:
                 self.error(number, column.name, _("This field is required."))
                 ok = False
