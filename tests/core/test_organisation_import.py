@@ -47,7 +47,13 @@ def _bulk(count: int, prefix: str = "imp") -> None:
     pukou = Jurisdiction.objects.current().get(code="320111")
     Organisation.objects.bulk_create(
         [
-            Organisation(key=f"{prefix}-{i:04d}", name=f"机构 {i}", kind="service_window", jurisdiction=pukou, zone=zone)
+            Organisation(
+                key=f"{prefix}-{i:04d}",
+                name=f"机构 {i}",
+                kind="service_window",
+                jurisdiction=pukou,
+                zone=zone,
+            )
             for i in range(count)
         ]
     )
@@ -85,9 +91,12 @@ def test_given_an_export_in_either_language_when_imported_as_it_is_then_nothing_
     with translation.override(language):
         assert str(_summary(0, 0, 12)) in result.content.decode()
     assert dict(Organisation.objects.values_list("key", "version")) == before
-    assert not AuditEntry.objects.filter(action__startswith="organisation.").exclude(actor=None).filter(
-        actor__username="office_metro"
-    ).exists()
+    assert (
+        not AuditEntry.objects.filter(action__startswith="organisation.")
+        .exclude(actor=None)
+        .filter(actor__username="office_metro")
+        .exists()
+    )
 
 
 def _summary(created: int, updated: int, unchanged: int) -> str:
@@ -112,7 +121,11 @@ def test_given_a_kind_label_in_the_other_language_when_imported_then_its_code_is
     rows[1][kind] = "finance_bureau"
     assert _upload(client, _csv(header, rows)).status_code == 200
     kinds = dict(Organisation.objects.filter(key__startswith="imp-").values_list("key", "kind"))
-    assert kinds == {"imp-0000": "government_department", "imp-0001": "finance_bureau", "imp-0002": "service_window"}
+    assert kinds == {
+        "imp-0000": "government_department",
+        "imp-0001": "finance_bureau",
+        "imp-0002": "service_window",
+    }
 
     header, rows = _rows_of(client.get("/organisations/?q=imp-&export=csv"))
     rows[2][kind] = "城堡"
@@ -208,7 +221,10 @@ def test_given_rows_creating_outside_the_scope_when_imported_then_each_is_refuse
     assert "已存在" not in errors and "exists" not in errors
     assert Organisation.objects.count() == count
     # And a key it cannot see, given with a version (an update), is the same "no record you may change".
-    rows = [["jiangning-bowang-office", "新机构", "政府部门", "320115", "1"], ["imp-x", "新", "政府部门", "320115", "1"]]
+    rows = [
+        ["jiangning-bowang-office", "新机构", "政府部门", "320115", "1"],
+        ["imp-x", "新", "政府部门", "320115", "1"],
+    ]
     errors = _upload(client, _csv(header, rows)).content.decode().split('data-testid="import-errors"', 1)[1]
     first, second = (errors.split(f"<td>{n}</td>", 1)[1].split("</tr>", 1)[0] for n in (2, 3))
     assert first.replace("jiangning-bowang-office", "K") == second.replace("imp-x", "K")

@@ -12,8 +12,9 @@ Views, API endpoints and management commands only parse input and call services.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
-from typing import Any, Protocol, cast
+from array import array
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -172,10 +173,20 @@ def audit_many(actor: Any, action: str, items: Iterable[tuple[models.Model, dict
     """``audit`` for many records of one batch service, inserted together (same anchors, same announcement)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_many() must run inside the service's transaction")
-    entries = audit_model()._default_manager.bulk_create(
-        [_entry(actor, action, obj, data) for obj, data in items]
-    )
-    _announce_on_commit(entries)
+    model = audit_model()
+    entries = model._default_manager.bulk_create([_entry(actor, action, obj, data) for obj, data in items])
+    # Only the ids wait for the commit (8 bytes each, in an array): an import of a million rows must not keep
+    # a million entries in memory until its transaction ends.
+    ids = array("q", (entry.pk for entry in entries))
+
+    def announce() -> None:
+        if not service_committed.has_listeners(model):
+            return
+        for start in range(0, len(ids), 500):
+            for entry in model._default_manager.filter(pk__in=list(ids[start : start + 500])).order_by("pk"):
+                service_committed.send(sender=model, entry=entry)
+
+    transaction.on_commit(announce)
     return entries
 
 
@@ -265,16 +276,19 @@ def _in_scope(model: Any, actor: Any, action: str, pks: list[Any]) -> set[Any]:
     return allowed
 
 
+_M = TypeVar("_M", bound=models.Model)
+
+
 def create_many(
     actor: Any,
-    instances: list[models.Model],
+    instances: Sequence[_M],
     *,
     action: str = "change",
     refusal: Any = None,
     write: bool = True,
     apply_valid: bool = False,
     exclude: Iterable[str] = (),
-) -> tuple[list[models.Model], dict[int, ServiceError]]:
+) -> tuple[list[_M], dict[int, ServiceError]]:
     """``create`` for a batch of new records of one model, in a number of queries that does not follow the
     number of rows: each is validated (its fields; relations must be instances the caller has read), then
     all are tried at once inside a savepoint with throw-away unique values and read back through the rule
