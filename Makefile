@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE ?= tongcheng.settings
 # What mypy (with django-stubs) checks in `make lint` and `make test`: the kit, the services and the engine.
 TYPED  := tongcheng/kit tongcheng/core/services tongcheng/cooperation/engine
 
-.PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench bench-web clean
+.PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench bench-web bench-import clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ bench: $(VENV)/.installed-test
 BENCH_DB ?= sqlite postgres
 bench-web: messages
 	$(BIN)/python bench/web.py --db $(BENCH_DB)
+
+# A 1,000,000-row organisation import end to end on SQLite (bench/import_1m.py): the stored upload run by
+# `manage.py db_worker --batch`, its wall time and peak memory beside a 10,000-row import's.
+bench-import: messages
+	$(BIN)/python bench/import_1m.py
 
 clean:
 	rm -rf $(VENV) db staticfiles

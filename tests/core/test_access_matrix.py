@@ -42,7 +42,13 @@ ROLES = [*DEMO_USERNAMES, "admin", "anonymous"]
 
 # Sample value per path parameter name: a zone, an organisation and a person that some roles see and others
 # do not (浦口—南谯, its office, leader_pn), so one row shows both the 200s and the 404s.
-SAMPLES = {"code": "pukou-nanqiao", "key": "pukou-nanqiao-office", "kind": "uscc", "year": 2027}
+SAMPLES = {
+    "code": "pukou-nanqiao",
+    "key": "pukou-nanqiao-office",
+    "kind": "uscc",
+    "year": 2027,
+    "fmt": "xlsx",
+}
 # Where a parameter name means something else on one route.
 ROUTE_SAMPLES = {
     "/jurisdictions/{code}/": {"code": "320111"},

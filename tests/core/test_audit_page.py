@@ -153,10 +153,10 @@ def test_the_exports_carry_the_same_words_and_the_request_id(client_for, zone_ed
     assert row["action"] == "修改毗邻区" and row["object_type"] == "毗邻区"
     assert "英文名称：A → B" in row["changes"].splitlines()
     assert row["actor_name"] == "浦口—南谯同城办 陈科长" and row["request_id"] == REQUEST_ID
-    sheet = load_workbook(
-        io.BytesIO(client.get("/audit/?action=zone.update&export=xlsx").content)
-    ).worksheets[0]
-    header = [c.value for c in sheet[1]]
+    xlsx = client.get("/audit/?action=zone.update&export=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    header = xlsx.export_columns
+    assert [c.value for c in sheet[1]][header.index("action")] == "操作"  # the header in the reader's words
     values = [c.value for c in sheet[2]]
     assert values[header.index("action")] == "修改毗邻区"
     assert "英文名称：A → B" in values[header.index("changes")]

@@ -3,9 +3,7 @@ Chinese outside proper names that have no English form, and the Chinese UI shows
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
 
@@ -14,6 +12,7 @@ from django.conf import settings
 
 from tongcheng.core.data import reader
 from tongcheng.core.models import AdjacentZone, Jurisdiction, Organisation
+from tongcheng.kit.testing import read_csv_export
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 PAGES = ["/zones/pukou-nanqiao/", "/organisations/nanpu-co/", "/jurisdictions/320111/"]
@@ -102,8 +101,7 @@ def test_demo_records_are_marked_in_the_list_and_export_real_ones_are_not(client
     column filled for the synthetic ones only."""
     client = client_for(VIEWER)
     response = client.get("/organisations/", {"export": "csv"})
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = {row["key"]: row for row in csv.DictReader(io.StringIO(text))}
+    rows = {row["key"]: row for row in read_csv_export(response)}
     assert rows["fin-pukou"]["synthetic"] == "演示数据"
     assert rows["nanpu-co"]["synthetic"] == ""
     page = client.get("/organisations/").content.decode()

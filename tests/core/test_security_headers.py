@@ -69,7 +69,15 @@ PAGES: list[tuple[str | None, str, int]] = [
 # Pages reached by POST, and URLs that answer something other than a page.
 POSTED_PAGES = {"person_unmask", "grant_withdraw"}
 # Endpoints that answer with data or a redirect, never an HTML page of their own.
-NOT_PAGES = {"geojson", "healthz", "logout", "set_language", "zone_decide", "zone_sheet"}
+NOT_PAGES = {
+    "organisation_import_template",
+    "geojson",
+    "healthz",
+    "logout",
+    "set_language",
+    "zone_decide",
+    "zone_sheet",
+}
 
 
 def _production_settings(monkeypatch) -> dict:

@@ -25,6 +25,11 @@ urlpatterns = [
     path("jurisdictions/<str:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/import/", views.organisation_import, name="organisation_import"),
+    path(
+        "organisations/import/template.<str:fmt>",
+        views.organisation_import_template,
+        name="organisation_import_template",
+    ),
     path("organisations/<slug:key>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<slug:key>/documents/", views.organisation_documents, name="organisation_documents"),
     path("people/", views.person_list, name="person_list"),

@@ -37,13 +37,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Column:
-    name: str  # also the export header and the key of an import
-    label: Any
-    value: Callable[[Any], Any] | None = None  # defaults to the attribute `name`
+    name: str  # the column's stable name (sorting, and accepted as an import header)
+    label: Any  # the header of the page and of the export, in the user's language
+    # The value in words, as the export writes it: a choice's label rather than its code, a name rather
+    # than an id (an importable list's import reads it back, see ImportColumn.choices). Defaults to the
+    # attribute ``name``; True/False are written Yes/No.
+    value: Callable[[Any], Any] | None = None
     sort: str | None = None  # ORM field to order by, when sortable
     link: bool = False
-    # How the page shows the value, when it differs from the exported one (e.g. a choice's label on the
-    # page, its code in the export so that an edited export imports again).
+    # How the page shows the value, when it differs from the export (e.g. one line per change).
     display: Callable[[Any], Any] | None = None
 
     def get(self, obj: Any) -> Any:
@@ -280,17 +282,22 @@ def page_of(qs: QuerySet, request: HttpRequest, number: int | None = None) -> An
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))  # as the import reads it back (importing.YES_NO)
     if isinstance(value, (int, float, str)):
         return value
     return str(value)
 
 
 def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponseBase:
-    """Stream CSV (UTF-8 with BOM so Excel opens Chinese text) or build an .xlsx of the filtered list."""
+    """Stream CSV (UTF-8 with BOM so Excel opens Chinese text) or build an .xlsx of the filtered list. The
+    headers are the column labels and the values are in words (choice labels, yes/no), in the user's
+    language; an importable list's import reads both back. ``response.export_columns`` keeps the
+    column names in header order, for programs and tests reading the file in Python."""
     columns = spec.columns
     limit = settings.TONGCHENG_EXPORT_MAX_ROWS
     rows = (tuple(_cell(c.get(obj)) for c in columns) for obj in qs[:limit].iterator(chunk_size=2000))
-    header = [c.name for c in columns]
+    header = [str(c.label) for c in columns]
     if fmt == "csv":
         writer = csv.writer(_Echo())
 
@@ -302,6 +309,7 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponseBase:
 
         response: HttpResponseBase = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{spec.export_name}.csv"'
+        response.export_columns = [c.name for c in columns]  # type: ignore[attr-defined]
         return response
     import xlsxwriter
 
@@ -321,6 +329,7 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponseBase:
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{spec.export_name}.xlsx"'
+    response.export_columns = [c.name for c in columns]  # type: ignore[attr-defined]
     return response
 
 

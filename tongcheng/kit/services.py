@@ -12,11 +12,13 @@ Views, API endpoints and management commands only parse input and call services.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
-from typing import Any, Protocol, cast
+from array import array
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,7 @@ __all__ = [
     "ValidationFailed",
     "audit",
     "create",
+    "create_many",
     "audit_many",
     "get_visible",
     "require",
@@ -171,10 +174,20 @@ def audit_many(actor: Any, action: str, items: Iterable[tuple[models.Model, dict
     """``audit`` for many records of one batch service, inserted together (same anchors, same announcement)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_many() must run inside the service's transaction")
-    entries = audit_model()._default_manager.bulk_create(
-        [_entry(actor, action, obj, data) for obj, data in items]
-    )
-    _announce_on_commit(entries)
+    model = audit_model()
+    entries = model._default_manager.bulk_create([_entry(actor, action, obj, data) for obj, data in items])
+    # Only the ids wait for the commit (8 bytes each, in an array): an import of a million rows must not keep
+    # a million entries in memory until its transaction ends.
+    ids = array("q", (entry.pk for entry in entries))
+
+    def announce() -> None:
+        if not service_committed.has_listeners(model):
+            return
+        for start in range(0, len(ids), 500):
+            for entry in model._default_manager.filter(pk__in=list(ids[start : start + 500])).order_by("pk"):
+                service_committed.send(sender=model, entry=entry)
+
+    transaction.on_commit(announce)
     return entries
 
 
@@ -247,6 +260,115 @@ def create(
     if not restrict(model._default_manager.filter(pk=instance.pk), actor, action).exists():
         raise ForbiddenError(refusal)
     return instance
+
+
+def _id_chunks(ids: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    # Ids per IN (...) list: within what every backend accepts, with room for the rule's own parameters.
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _in_scope(model: Any, actor: Any, action: str, pks: list[Any]) -> set[Any]:
+    allowed: set[Any] = set()
+    for chunk in _id_chunks(pks):
+        allowed.update(
+            restrict(model._default_manager.filter(pk__in=chunk), actor, action).values_list("pk", flat=True)
+        )
+    return allowed
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def create_many(
+    actor: Any,
+    instances: Sequence[_M],
+    *,
+    action: str = "change",
+    refusal: Any = None,
+    write: bool = True,
+    apply_valid: bool = False,
+    exclude: Iterable[str] = (),
+) -> tuple[list[_M], dict[int, ServiceError]]:
+    """``create`` for a batch of new records of one model, in a number of queries that does not follow the
+    number of rows: each is validated (its fields; relations must be instances the caller has read), then
+    all are tried at once inside a savepoint with throw-away unique values and read back through the rule
+    (so a row outside the actor's scope is refused the same way whether or not its key exists), then the
+    unique values of the rows in scope are checked (a duplicate is named only to an actor who may create
+    there), then, when ``write`` and no row is refused (or ``apply_valid``), they are inserted together and
+    read back once more. Returns the saved records and {index: refusal}. History rows and audit entries are
+    the caller's (it knows its model's history and audit action)."""
+    refused: dict[int, ServiceError] = {}
+    if not instances:
+        return [], refused
+    model = type(instances[0])
+    relations = [f.name for f in model._meta.fields if f.is_relation]
+    for index, instance in enumerate(instances):
+        try:
+            instance.full_clean(
+                exclude=[*relations, *exclude], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            name, messages = next(iter(exc.message_dict.items()))
+            refused[index] = ValidationFailed("; ".join(messages), field=None if name == "__all__" else name)
+    trial = [index for index in range(len(instances)) if index not in refused]
+    unique = [
+        f for f in model._meta.fields if f.unique and not f.primary_key and isinstance(f, models.CharField)
+    ]
+    real = {index: {f.attname: getattr(instances[index], f.attname) for f in unique} for index in trial}
+    with transaction.atomic():
+        for index in trial:
+            for f in unique:
+                setattr(
+                    instances[index],
+                    f.attname,
+                    "~" + secrets.token_hex(8)[: max(1, (f.max_length or 17) - 1)],
+                )
+        model._default_manager.bulk_create([instances[index] for index in trial])
+        pks = {index: instances[index].pk for index in trial}
+        allowed = _in_scope(model, actor, action, list(pks.values()))
+        transaction.set_rollback(True)
+    for index in trial:
+        instance = instances[index]
+        instance.pk = None
+        instance._state.adding = True
+        for name, value in real[index].items():
+            setattr(instance, name, value)
+        if pks[index] not in allowed:
+            refused[index] = ForbiddenError(refusal)
+    candidates = [index for index in trial if index not in refused]
+    for f in unique:
+        values: dict[Any, int] = {}
+        for index in candidates:
+            value = getattr(instances[index], f.attname)
+            if value in values:
+                refused[index] = ValidationFailed(
+                    _("This value is given for an earlier record too."),
+                    code="duplicate_key",
+                    field=f.name,
+                )
+            else:
+                values[value] = index
+        taken: set[Any] = set()
+        for chunk in _id_chunks(list(values)):
+            taken.update(
+                model._default_manager.filter(**{f"{f.attname}__in": chunk}).values_list(f.attname, flat=True)
+            )
+        for value in taken:
+            refused[values[value]] = ValidationFailed(
+                _("%(model)s with this %(field)s already exists.")
+                % {"model": model._meta.verbose_name, "field": f.verbose_name},
+                code="duplicate_key",
+                field=f.name,
+            )
+    if not write or (refused and not apply_valid):
+        return [], refused
+    saved = model._default_manager.bulk_create(
+        [instances[i] for i in range(len(instances)) if i not in refused]
+    )
+    if len(_in_scope(model, actor, action, [o.pk for o in saved])) != len(saved):
+        raise ForbiddenError(refusal)
+    return saved, refused
 
 
 class _Versioned(Protocol):

@@ -127,10 +127,18 @@ def _body(response) -> bytes:
     return response.content
 
 
-def read_csv_export(response) -> list[dict[str, str]]:
-    """Rows of a CSV export (UTF-8 with BOM), as dicts keyed by the header."""
+def read_csv_export(response, by: str = "name") -> list[dict[str, str]]:
+    """Rows of a CSV export (UTF-8 with BOM), as dicts keyed by the column names (``by="name"``, so that a
+    test reads the same keys in either language) or by the header as written (``by="header"``: the labels in
+    the user's language)."""
     text = _body(response).decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    names = getattr(response, "export_columns", None)
+    if by == "name" and names is not None:
+        assert len(names) == len(header), (names, header)
+        header = list(names)
+    return [dict(zip(header, row, strict=True)) for row in reader]
 
 
 def api_collect(

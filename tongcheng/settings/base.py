@@ -291,9 +291,13 @@ TONGCHENG_UPLOAD_MAX_BYTES = int(os.environ.get("TONGCHENG_UPLOAD_MAX_BYTES", st
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
-# Rows read from one import (larger imports will run as background jobs), and the checks of an .xlsx archive
-# made before it is decompressed: expanded size, compression ratio and number of parts.
-TONGCHENG_IMPORT_MAX_ROWS = 20_000
+# Rows read from one import (a file is read as a stream and checked in batches of TONGCHENG_IMPORT_BATCH_ROWS,
+# so memory does not follow its length; bench/import_1m.py), the errors kept of one import (all are counted),
+# and the checks of an .xlsx archive made before it is decompressed: expanded size, compression ratio and
+# number of parts.
+TONGCHENG_IMPORT_MAX_ROWS = int(os.environ.get("TONGCHENG_IMPORT_MAX_ROWS", "1000000"))
+TONGCHENG_IMPORT_BATCH_ROWS = 2000
+TONGCHENG_IMPORT_MAX_ERRORS = 1000
 TONGCHENG_XLSX_MAX_EXPANDED_BYTES = 100 * 1024 * 1024
 TONGCHENG_XLSX_MAX_RATIO = 100
 TONGCHENG_XLSX_MAX_ENTRIES = 1_000

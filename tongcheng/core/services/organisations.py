@@ -26,18 +26,22 @@ from tongcheng.kit.services import (
     change_record,
     check_version,
     create,
+    create_many,
     plan_changes,
     require,
 )
 
+from .. import selectors
 from ..models import AdjacentZone, Jurisdiction, Organisation, OrganisationKind, Person
 from ..validators import mask_id_number
 
 __all__ = [
     "BatchResult",
     "OrganisationUpdate",
+    "NewOrganisation",
     "changeable_by_key",
     "create_organisation",
+    "create_organisations",
     "update_organisation",
     "update_organisations",
     "unmask_id_number",
@@ -117,10 +121,94 @@ class OrganisationUpdate:
 
 @dataclass
 class BatchResult:
-    changed: int = 0
+    changed: int = 0  # rows written (created or changed); when only checking, those that would be
     unchanged: int = 0
     errors: dict[int, ServiceError] = field(default_factory=dict)  # index in the batch -> its refusal
     written: bool = False
+    objects: list[Any] = field(default_factory=list)  # the records created
+
+
+@dataclass(frozen=True)
+class NewOrganisation:
+    """One row of a batched creation: the values ``create_organisation`` takes."""
+
+    key: str
+    name: str
+    kind: str
+    jurisdiction: Jurisdiction
+    zone: AdjacentZone | None = None
+    name_en: str = ""
+    description: str = ""
+    description_en: str = ""
+    established: Any = None
+
+
+@transaction.atomic
+def create_organisations(
+    *, actor: Any, items: Sequence[NewOrganisation], apply_valid: bool = False, write: bool = True
+) -> BatchResult:
+    """``create_organisation`` for many rows, in a number of queries that does not follow the number of
+    rows (kit ``create_many``): the same checks and refusals (a zone the actor may not change, a place
+    outside the actor's scope whether or not the key exists, a duplicate key only to those who may create
+    there), then one insert, history rows and audit entries for the batch. Refusals are reported by index;
+    unless ``apply_valid`` one refusal means nothing is written; with ``write`` false nothing is."""
+    result = BatchResult()
+    refusal = _("You may not create an organisation there.")
+    zone_ids = sorted({item.zone.pk for item in items if item.zone is not None})
+    changeable_zones = set(
+        restrict(AdjacentZone.objects.filter(pk__in=zone_ids), actor, "change").values_list("pk", flat=True)
+    )
+    candidates: list[int] = []
+    for index, item in enumerate(items):
+        if item.kind not in OrganisationKind.values:
+            result.errors[index] = ValidationFailed(
+                _("Unknown organisation kind %(kind)s.") % {"kind": item.kind},
+                code="invalid_choice",
+                field="kind",
+            )
+        elif item.zone is not None and item.zone.pk not in changeable_zones:
+            # Attaching an organisation to a zone shows it to that zone's people: only its office may.
+            result.errors[index] = ForbiddenError(refusal, field="zone")
+        else:
+            candidates.append(index)
+    instances = [
+        Organisation(
+            key=items[i].key,
+            name=items[i].name,
+            name_en=items[i].name_en,
+            kind=items[i].kind,
+            jurisdiction=items[i].jurisdiction,
+            zone=items[i].zone,
+            description=items[i].description,
+            description_en=items[i].description_en,
+            established=items[i].established,
+        )
+        for i in candidates
+    ]
+    check_only = not write or (bool(result.errors) and not apply_valid)
+    saved, refused = create_many(
+        actor, instances, refusal=refusal, write=not check_only, apply_valid=apply_valid
+    )
+    for position, refusal_error in refused.items():
+        if refusal_error.code == "duplicate_key":
+            key = instances[position].key
+            refusal_error = ValidationFailed(
+                _("An organisation with key %(key)s already exists.") % {"key": key},
+                code="duplicate_key",
+                field="key",
+            )
+        result.errors[candidates[position]] = refusal_error
+    if check_only or (result.errors and not apply_valid):
+        result.changed = len(candidates) - len(refused) if check_only else 0
+        return result
+    if saved:
+        user = actor if getattr(actor, "pk", None) else None
+        Organisation.history.bulk_history_create(saved, default_user=user, default_date=timezone.now())
+        audit_many(actor, "organisation.create", [(org, {"kind": org.kind}) for org in saved])
+    result.changed = len(saved)
+    result.objects = saved
+    result.written = True
+    return result
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -154,16 +242,17 @@ def _planned_changes(org: Organisation, changes: dict[str, Any], expected_versio
 def changeable_by_key(*, actor: Any, keys: Sequence[str]) -> dict[str, Organisation]:
     """The organisations with these keys that the actor may change, in one query per few hundred keys."""
     found: dict[str, Organisation] = {}
+    # With their jurisdiction and zone (and whether the actor sees that zone), which an import compares
+    # with its columns without a query per row.
+    qs = selectors.organisations(actor, "change").select_related("zone")
     for chunk in _chunks(list(keys), _lookup_batch()):
-        found.update(
-            (o.key, o) for o in restrict(Organisation.objects.filter(key__in=chunk), actor, "change")
-        )
+        found.update((o.key, o) for o in qs.filter(key__in=chunk))
     return found
 
 
 @transaction.atomic
 def update_organisations(
-    *, actor: Any, updates: Sequence[OrganisationUpdate], apply_valid: bool = False
+    *, actor: Any, updates: Sequence[OrganisationUpdate], apply_valid: bool = False, write: bool = True
 ) -> BatchResult:
     """``update_organisation`` for many rows, in a number of queries that does not follow the number of rows
     (on SQLite it grows by one per few dozen rows, its parameter limit): one locked read that is also the
@@ -172,7 +261,8 @@ def update_organisations(
     audit entry per changed row.
 
     A refused row is reported in ``errors`` under its index, never raised, so that a caller can name its
-    line; unless ``apply_valid``, one refusal means nothing is written."""
+    line; unless ``apply_valid``, one refusal means nothing is written. With ``write`` false every row is
+    checked and nothing is written (an import checks its whole file before it writes)."""
     result = BatchResult()
     pks = sorted({u.organisation.pk for u in updates})
     locked: dict[int, Organisation] = {}
@@ -207,6 +297,9 @@ def update_organisations(
             planned.append((org, diff))
         else:
             result.unchanged += 1
+    if not write:
+        result.changed = len(planned)
+        return result
     if result.errors and not apply_valid:
         result.unchanged = 0
         return result

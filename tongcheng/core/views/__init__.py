@@ -1,6 +1,5 @@
 """Pages of the core app, one module per subject. Thin: read through the selectors, change through the
-services. The URL configuration and the background import (``_organisation_import_spec``, found by its
-dotted path) name them from here."""
+services. The URL configuration names them from here (the import's columns are in ``core/imports.py``)."""
 
 from .account import set_language, tokens
 from .audit import audit_list
@@ -9,9 +8,9 @@ from .grants import grant_create, grant_detail, grant_list, grant_withdraw
 from .home import healthz, home
 from .jurisdictions import jurisdiction_detail, jurisdiction_list
 from .organisations import (
-    _organisation_import_spec,
     organisation_detail,
     organisation_import,
+    organisation_import_template,
     organisation_list,
     person_unmask,
 )
@@ -19,7 +18,6 @@ from .people import person_list
 from .zones import geojson, metro_map, zone_create, zone_decide, zone_detail, zone_list
 
 __all__ = [
-    "_organisation_import_spec",
     "audit_list",
     "geojson",
     "grant_create",
@@ -34,6 +32,7 @@ __all__ = [
     "organisation_detail",
     "organisation_documents",
     "organisation_import",
+    "organisation_import_template",
     "organisation_list",
     "person_list",
     "person_unmask",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from tongcheng.kit.access import scope_of, visible_or_none, window_rows_q
 from tongcheng.kit.filters import Choices, Code, Mine
 from tongcheng.kit.history import record_history
-from tongcheng.kit.importing import ImportSpec, TableError, read_table, run_import
+from tongcheng.kit.importing import TableError, TableRows, import_summary, import_template, run_import
 from tongcheng.kit.jobs.imports import start_import_job
 from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
 from tongcheng.kit.services import ServiceError, get_visible
@@ -30,6 +31,7 @@ from ..forms import (
     ImportForm,
     UnmaskForm,
 )
+from ..imports import organisation_import_spec
 from ..models import (
     AdjacentZone,
     Organisation,
@@ -49,9 +51,9 @@ ORGANISATION_LIST = ListSpec(
         Column("key", gettext_lazy("Key"), sort="key"),
         Column("name", gettext_lazy("Name"), sort="name", link=True),
         Column("name_en", gettext_lazy("English name")),
-        Column("kind", gettext_lazy("Kind"), sort="kind", display=lambda o: o.get_kind_display()),
+        Column("kind", gettext_lazy("Kind"), sort="kind", value=lambda o: o.get_kind_display()),
         Column("jurisdiction", gettext_lazy("Jurisdiction"), value=lambda o: o.jurisdiction.code),
-        Column("zone", gettext_lazy("Zone"), value=lambda o: o.visible_zone_code or ""),
+        Column("zone", gettext_lazy("Zone"), value=lambda o: o.visible_zone_name or ""),
         Column("established", gettext_lazy("Established"), sort="established"),
         Column("description", gettext_lazy("Description")),
         Column("description_en", gettext_lazy("English description")),
@@ -83,47 +85,6 @@ ORGANISATION_LIST = ListSpec(
 )
 
 
-def _organisation_import_spec() -> ImportSpec:
-    def find(user, keys):
-        return organisations.changeable_by_key(actor=user, keys=keys)
-
-    def update(user, items, apply_valid):
-        return organisations.update_organisations(
-            actor=user,
-            updates=[
-                organisations.OrganisationUpdate(obj, changes, version) for obj, changes, version in items
-            ],
-            apply_valid=apply_valid,
-        )
-
-    def parse_date(text):
-        return timezone.datetime.fromisoformat(text).date() if text else None
-
-    def required(text):
-        if not text:
-            raise ValueError(_("This field is required."))
-        return text
-
-    def kind(text):
-        if text not in OrganisationKind.values:
-            raise ValueError(_("Unknown organisation kind %(kind)s.") % {"kind": text})
-        return text
-
-    return ImportSpec(
-        key_column="key",
-        find=find,
-        update=update,
-        columns={
-            "name": required,
-            "name_en": str,
-            "kind": kind,
-            "established": parse_date,
-            "description": str,
-            "description_en": str,
-        },
-    )
-
-
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.organisations(request.user)
@@ -137,8 +98,32 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 def _import_page(request: HttpRequest, form: ImportForm, result=None, status: int = 200) -> HttpResponse:
-    context = {"form": form, "result": result, "back_url": reverse("organisation_list")}
+    context = {
+        "form": form,
+        "result": result,
+        "back_url": reverse("organisation_list"),
+        "template_urls": [
+            (fmt.upper(), reverse("organisation_import_template", args=[fmt])) for fmt in ("xlsx", "csv")
+        ],
+    }
     return render(request, "core/import.html", context, status=status)
+
+
+def _may_import(request: HttpRequest) -> None:
+    """An office that may change organisations imports them; one that only sees them gets 403, others 404."""
+    if not Organisation.objects.visible_to(request.user, "change").exists():
+        if Organisation.objects.visible_to(request.user).exists():
+            raise PermissionDenied
+        raise Http404
+
+
+@login_required
+def organisation_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The empty file to fill in, with its header in the user's language."""
+    _may_import(request)
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    return import_template(organisation_import_spec(), fmt, str(_("organisations-template")))
 
 
 def _refused_upload(request: HttpRequest, limit: int, message: str, status: int) -> HttpResponse:
@@ -157,9 +142,7 @@ def organisation_import(request: HttpRequest) -> HttpResponse:
         # Django's error pages run a CSRF step that would parse the body for the token; this request is
         # refused whatever it holds, so the CSRF decision is taken here and the body stays unread.
         request.csrf_processing_done = True
-        if Organisation.objects.visible_to(request.user).exists():
-            raise PermissionDenied
-        raise Http404
+        _may_import(request)
     limit = upload_limit()
     if request.method == "POST":
         if declared_too_large(request, limit):
@@ -184,16 +167,23 @@ def _organisation_import_checked(request: HttpRequest, limit: int) -> HttpRespon
     if not form.is_valid():
         return _import_page(request, form, status=413 if form.has_error("file", "too_large") else 400)
     upload = form.cleaned_data["file"]
+    rows = TableRows(upload.name, upload.file)
+    inline = settings.TONGCHENG_IMPORT_INLINE_MAX_ROWS
     try:
-        rows = read_table(upload.name, upload.file)
+        # Counted without being kept, and only up to the threshold.
+        large = sum(1 for _row in islice(rows, inline + 1)) > inline
+        if not large:
+            result = run_import(
+                request.user, organisation_import_spec(), rows, form.cleaned_data["apply_good_rows"]
+            )
     except TableError as exc:
         form.add_error("file", exc.message)
         return _import_page(request, form, status=400)
-    if len(rows) > settings.TONGCHENG_IMPORT_INLINE_MAX_ROWS:
+    if large:
         # Too long for one request: the worker applies it through the same spec and services.
         job = start_import_job(
             request.user,
-            _organisation_import_spec,
+            organisation_import_spec,
             upload,
             kind="core.organisation_import",
             title=_("Import of organisations from %(name)s") % {"name": upload.name},
@@ -202,20 +192,13 @@ def _organisation_import_checked(request: HttpRequest, limit: int) -> HttpRespon
         messages.info(
             request,
             _(
-                "The file has %(count)d rows: it is imported in the background. This page shows how far it got."
+                "The file has more than %(count)d rows: it is imported in the background. This page shows how far it got."
             )
-            % {"count": len(rows)},
+            % {"count": inline},
         )
         return redirect(job.get_absolute_url())
-    result = run_import(
-        request.user, _organisation_import_spec(), rows, apply_good_rows=form.cleaned_data["apply_good_rows"]
-    )
     if result.applied:
-        messages.success(
-            request,
-            _("%(updated)d updated, %(unchanged)d unchanged.")
-            % {"updated": result.updated, "unchanged": result.unchanged},
-        )
+        messages.success(request, import_summary(result))
     # Rows were refused and nothing was written: the upload is bad input.
     return _import_page(request, form, result, status=400 if result.errors and not result.applied else 200)
 
