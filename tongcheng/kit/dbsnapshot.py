@@ -120,6 +120,9 @@ def _pg_write(
 ) -> None:
     with transaction.atomic(using=using), maintenance(using):
         with connection.cursor() as cursor:
+            # A test database need not survive a crash: not waiting for the commit's WAL flush saves most
+            # of a restore's time on a busy disk.
+            cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             current = _pg_tables(cursor)
             cursor.execute("; ".join(f"DELETE FROM {_quote(table)}" for table in current))
