@@ -35,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "small_demo: the test runs on the small demo (tongcheng/core/testing.py), not the full one"
     )
+    # pytest-xdist registers this mark; with ``-p no:xdist`` and --strict-markers it must still be known.
+    config.addinivalue_line("markers", "xdist_group(name): run tests of one group on the same xdist worker")
 
 
 def _uses_db(item: pytest.Item) -> bool:

@@ -43,7 +43,12 @@ def test_given_the_small_demo_then_it_holds_one_border_with_the_demos_names():
 @pytest.mark.parametrize(
     ("username", "zones", "sees", "not_sees"),
     [
-        ("office_pn", {"pukou-nanqiao"}, {"pukou-nanqiao-office", "win-pukou", "win-nanqiao"}, {"win-jiangning"}),
+        (
+            "office_pn",
+            {"pukou-nanqiao"},
+            {"pukou-nanqiao-office", "win-pukou", "win-nanqiao"},
+            {"win-jiangning"},
+        ),
         ("officer_jiangning", set(), {"win-jiangning"}, {"win-pukou", "win-nanqiao", "fin-nanqiao"}),
         ("clerk_nanqiao", {"pukou-nanqiao"}, {"win-nanqiao"}, {"win-jiangning"}),
     ],
@@ -94,11 +99,16 @@ def test_when_an_office_defines_a_zone_beyond_its_territory_then_the_builder_ret
     [
         (lambda: make_zone("officer_pukou", members=["320111", "341103"]), "forbidden"),
         (lambda: grant("office_pn", "clerk_pukou", "office", "metro:nanjing"), "forbidden (field scope)"),
-        (lambda: make_organisation("office_metro", key="x", kind="no-such-kind"), "invalid_choice (field kind)"),
+        (
+            lambda: make_organisation("office_metro", key="x", kind="no-such-kind"),
+            "invalid_choice (field kind)",
+        ),
         (lambda: make_zone("office_metro", members=["320111", "320115"]), "one_sided_zone (field members)"),
     ],
 )
-def test_when_the_service_refuses_then_the_builder_fails_naming_the_refusal_and_nothing_is_written(build, says):
+def test_when_the_service_refuses_then_the_builder_fails_naming_the_refusal_and_nothing_is_written(
+    build, says
+):
     before = (AdjacentZone.objects.count(), Organisation.objects.count(), RoleGrant.objects.count())
     with pytest.raises(BuildRefused, match="was refused: " + says.replace("(", r"\(").replace(")", r"\)")):
         build()
