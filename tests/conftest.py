@@ -52,6 +52,13 @@ def _transactional(item: pytest.Item) -> bool:
     return any(n in names for n in ("transactional_db", "live_server", "django_db_reset_sequences"))
 
 
+def _has_rows() -> bool:
+    """Whether the database holds anything yet (a database kept by --reuse-db does)."""
+    from tongcheng.core.models import Jurisdiction, User
+
+    return User.objects.exists() or Jurisdiction.objects.exists()
+
+
 def _wanted(item: pytest.Item) -> str:
     return SMALL if item.get_closest_marker("small_demo") else FULL
 
@@ -81,7 +88,7 @@ class DemoDatabase:
         if snapshot is not None:
             snapshot.restore()
         else:
-            if self.current is not None or self.snapshots:
+            if self.current is not None or self.snapshots or _has_rows():
                 call_command("flush", interactive=False, verbosity=0)
             ContentType.objects.clear_cache()
             self._load(name)
@@ -144,13 +151,12 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     def no_flush(self: TransactionTestCase) -> None:
         DEMO.current = None
 
-    original = TransactionTestCase._fixture_teardown
-    TransactionTestCase._fixture_teardown = no_flush  # type: ignore[method-assign]
-    try:
-        return (yield)
-    finally:
-        TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
-        DEMO.current = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", no_flush)
+        try:
+            return (yield)
+        finally:
+            DEMO.current = None
 
 
 @pytest.fixture(scope="session", autouse=True)
