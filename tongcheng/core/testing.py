@@ -319,7 +319,8 @@ def load_small_demo(password: str = DEMO_PASSWORD) -> None:
         established=zone_data.established,
         planning_area_km2=_dec(zone_data.planning_area_km2),
         description=zone_data.description,
-        members=[MemberSpec(m.code, m.party_code, m.side, m.role) for m in zone_data.members],
+        # The side follows from the party (the service derives it).
+        members=[MemberSpec(m.code, m.party_code, role=m.role) for m in zone_data.members],
     )
     organisations = {o.key: o for o in reader.load_organisations()}
     for key in SMALL_DEMO_ORGANISATIONS:
