@@ -23,7 +23,8 @@ from tongcheng.core.models import (
 )
 from tongcheng.core.services import accounts
 
-pytestmark = pytest.mark.django_db
+# Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.small_demo]
 
 ZONE = "pukou-nanqiao"
 

@@ -6,7 +6,8 @@ import pytest
 
 from tongcheng.core.models import AdjacentZone
 
-pytestmark = pytest.mark.django_db
+# Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.small_demo]
 
 
 @pytest.mark.parametrize(

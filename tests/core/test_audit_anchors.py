@@ -23,10 +23,10 @@ from tongcheng.core.models import (
     MetroArea,
     Organisation,
     Person,
-    RoleGrant,
     User,
 )
 from tongcheng.core.services import accounts, grants, organisations, zones
+from tongcheng.core.testing import grant, make_user
 from tongcheng.kit.attachments import services as attachment_services
 from tongcheng.kit.auditing import AUDIT_ACTIONS
 from tongcheng.kit.workflow import confirmations
@@ -42,9 +42,10 @@ def user(name: str) -> User:
 
 @pytest.fixture
 def auditor_metro(db):
-    """An auditor of the whole metropolitan area (the demo has none)."""
-    account = User.objects.create(username="auditor_metro_test")
-    RoleGrant.objects.create(user=account, role="auditor", metro=MetroArea.objects.get(code=NANJING))
+    """An auditor of the whole metropolitan area (the demo has none), appointed by the metropolitan-area office
+    through the grant service."""
+    account = make_user("auditor_metro_test")
+    grant("office_metro", account, "auditor", f"metro:{NANJING}")
     return account
 
 

@@ -21,7 +21,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from tongcheng.core.services.accounts import create_api_token
 
-pytestmark = pytest.mark.django_db
+# Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.small_demo]
 
 LEAKS = (
     "Traceback",

@@ -13,7 +13,6 @@ Given the demo (office_metro runs the metropolitan area, office_pn and office_jb
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from tongcheng.core.models import AdjacentZone, AuditEntry, MetroArea, RoleGrant, User, ZoneStatus
 from tongcheng.core.services import grants
+from tongcheng.core.testing import make_user, make_zone
 from tongcheng.kit.access import forget_scope, restrict
 from tongcheng.kit.testing import list_count, read_csv_export
 
@@ -97,16 +97,11 @@ def _may_grant(user: User, grant: RoleGrant) -> bool:
 
 @pytest.fixture
 def grant_on_a_proposal(demo_user):
-    """A proposed zone (nobody's grant reaches through it until approved) with a grant on it."""
-    zone = AdjacentZone.objects.get(code="pukou-nanqiao")
-    proposal = AdjacentZone.objects.create(
-        metro=zone.metro,
-        code="proposal-x",
-        name="待批准的区",
-        kind=zone.kind,
-        established=dt.date(2026, 1, 1),
-        status=ZoneStatus.PROPOSED,
-    )
+    """A proposed zone (nobody's grant reaches through it until approved) with a grant on it. The zone is
+    proposed through the zone service (江宁—博望's office reaching into 溧水); the grant service refuses a
+    grant on a proposal, so that grant is written directly: the rule must still answer for such a row."""
+    proposal = make_zone("office_jb", members=["320117", "340506"], code="proposal-x", name="待批准的区")
+    assert proposal.status == ZoneStatus.PROPOSED
     return RoleGrant.objects.create(user=demo_user("leader_pn"), role="leader", zone=proposal)
 
 
@@ -302,7 +297,7 @@ def test_bad_form_input_is_a_400_naming_the_fault(client_for, fields, message):
 @pytest.fixture
 def newcomer(db):
     """An account that holds no role yet."""
-    return User.objects.create_user("newcomer_x", display_name="新来的 浦口 小王")
+    return make_user("newcomer_x", display_name="新来的 浦口 小王")
 
 
 def test_a_display_name_finds_only_people_in_the_offices_scope(client_for, newcomer):

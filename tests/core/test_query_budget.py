@@ -14,8 +14,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tongcheng.core.models import AdjacentZone, Jurisdiction, MetroArea, Organisation, Person, User
-from tongcheng.core.services import zones
+from tongcheng.core.models import AdjacentZone, Jurisdiction, Organisation, Person, User
+from tongcheng.core.testing import make_organisation, make_zone
 from tongcheng.kit.access import bump_scope_version
 from tongcheng.kit.services import audit
 from tongcheng.kit.testing import QueryBudget, assert_queries_flat, list_count
@@ -26,18 +26,16 @@ FEW, MANY = 5, 20  # rows before and after: a page of 25 shows all of them
 
 
 def _add_organisations(start: int, stop: int) -> None:
-    zone = AdjacentZone.objects.get(code="pukou-nanqiao")
-    pukou = Jurisdiction.objects.current().get(code="320111")
-    Organisation.objects.bulk_create(
-        Organisation(
+    """Through the organisation service, as the metropolitan-area office: rows as production writes them
+    (with their history), every other one in the zone."""
+    for i in range(start, stop):
+        make_organisation(
+            "office_metro",
             key=f"perf-org-{i:03d}",
             name=f"perf-org {i}",
-            kind="service_window",
-            jurisdiction=pukou,
-            zone=zone if i % 2 else None,
+            jurisdiction="320111",
+            zone="pukou-nanqiao" if i % 2 else None,
         )
-        for i in range(start, stop)
-    )
 
 
 def _add_jurisdictions(start: int, stop: int) -> None:
@@ -61,20 +59,13 @@ _ANHUI = ["341103", "341122", "340506", "341124", "341182"]
 
 
 def _add_zones(start: int, stop: int) -> None:
-    actor = User.objects.get(username="office_metro")
-    metro = MetroArea.objects.get(code="nanjing")
     for i in range(start, stop):
-        zones.create_zone(
-            actor=actor,
-            metro=metro,
+        make_zone(
+            "office_metro",
             code=f"perf-zone-{i:02d}",
             name=f"perf-zone {i}",
             kind="cooperation_park",
-            established=dt.date(2024, 1, 1),
-            members=[
-                zones.MemberSpec(_JIANGSU[i % len(_JIANGSU)]),
-                zones.MemberSpec(_ANHUI[(i // len(_JIANGSU)) % len(_ANHUI)]),
-            ],
+            members=[_JIANGSU[i % len(_JIANGSU)], _ANHUI[(i // len(_JIANGSU)) % len(_ANHUI)]],
         )
 
 

@@ -23,7 +23,8 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import URLPattern, get_resolver
 
-pytestmark = pytest.mark.django_db
+# Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.small_demo]
 
 ZONE = "pukou-nanqiao"
 ORGANISATION = "pukou-nanqiao-office"

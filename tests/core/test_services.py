@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import DEMO_USERNAMES
 from tests.core import test_write_matrix as writes
-from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction, Organisation, Person, User
+from tongcheng.core.models import AdjacentZone, AuditEntry, Organisation, Person, User
+from tongcheng.core.testing import make_organisation
 from tongcheng.core.validators import mask_id_number
 from tongcheng.kit.testing import QueryBudget, assert_queries_flat, read_csv_export
 
@@ -260,20 +261,14 @@ LIST_BUDGETS = {
 
 
 def _add_orgs(start: int, stop: int) -> None:
-    zone = AdjacentZone.objects.get(code="pukou-nanqiao")
-    pukou = Jurisdiction.objects.current().get(code="320111")
-    Organisation.objects.bulk_create(
-        [
-            Organisation(
-                key=f"perf-org-{i:03d}",
-                name=f"perf-org {i}",
-                kind="service_window",
-                jurisdiction=pukou,
-                zone=zone if i % 2 else None,
-            )
-            for i in range(start, stop)
-        ]
-    )
+    for i in range(start, stop):
+        make_organisation(
+            "office_metro",
+            key=f"perf-org-{i:03d}",
+            name=f"perf-org {i}",
+            jurisdiction="320111",
+            zone="pukou-nanqiao" if i % 2 else None,
+        )
 
 
 @pytest.mark.parametrize("budget", list(LIST_BUDGETS), ids=str)

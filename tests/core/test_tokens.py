@@ -14,7 +14,8 @@ from tongcheng.core.models import ApiToken, AuditEntry
 from tongcheng.core.services.accounts import create_api_token, revoke_api_token, user_for_token
 from tongcheng.kit.services import ForbiddenError, ValidationFailed
 
-pytestmark = pytest.mark.django_db
+# Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.small_demo]
 
 API = "/api/v1"
 

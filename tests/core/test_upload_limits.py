@@ -17,6 +17,9 @@ from django.test import Client
 from tongcheng.core.models import AuditEntry, Organisation, User
 from tongcheng.kit.testing import read_csv_export
 
+# Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
+pytestmark = pytest.mark.small_demo
+
 URL = "/organisations/import/"
 SMALL_LIMIT = 100_000  # bytes: tests set a small limit so that "too large" needs no large body
 

@@ -25,6 +25,9 @@ from tongcheng.core.workdays import (
     workdays_between,
 )
 
+# Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
+pytestmark = pytest.mark.small_demo
+
 D = dt.date
 UNCOVERED = max(covered_years()) + 1  # the first year the package has no data for (2027 today)
 

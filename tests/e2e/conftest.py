@@ -3,9 +3,10 @@
 - ``browser``: one headless Chromium per session (``CHROMIUM``, default /usr/bin/chromium; Playwright's own
   downloaded browsers are not used).
 - ``live_site``: the live server's URL with the demo of the Nanjing metropolitan area loaded. The live server
-  needs ``transactional_db``, which flushes the database after each test, so the demo is loaded again at the
-  start of every browser test (and restored once the browser tests are over, for the tests that follow on
-  the same worker).
+  needs ``transactional_db``: what a browser test writes is committed. tests/conftest.py skips Django's
+  flush after it and, before the next test that uses the database, puts the demo back from a snapshot of
+  its rows (SQLite's backup API; on PostgreSQL ``DELETE`` and ``COPY``): a few milliseconds instead of a
+  flush and a load of the demo.
 - ``page``: a fresh browser context (no cookies) whose browser asks for Chinese, like a typical user.
 - ``login_as("office_pn")``: signs in through the real login form and returns the page.
 
@@ -15,7 +16,6 @@ server) whether or not it says so itself."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,53 +52,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-class _DemoSnapshot:
-    """A copy of the test database holding just the demo, taken the first time a browser test needs it.
-
-    ``load_demo()`` takes seconds (it upserts every jurisdiction and hashes 21 passwords); on the in-memory
-    SQLite test database, copying the snapshot back with SQLite's backup API takes milliseconds. Elsewhere
-    (PostgreSQL in CI) the demo is simply loaded again."""
-
-    copy = None
-
-    @classmethod
-    def restore(cls) -> None:
-        from django.contrib.contenttypes.models import ContentType
-        from django.db import connection
-
-        from tongcheng.core.demo import load_demo
-
-        if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-            load_demo()
-            return
-        connection.ensure_connection()
-        if cls.copy is None:
-            load_demo()  # idempotent: fills the database if a flush emptied it, changes nothing otherwise
-            cls.copy = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.connection.backup(cls.copy)
-        else:
-            cls.copy.backup(connection.connection)
-        ContentType.objects.clear_cache()  # the flush re-created content types under other ids
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
-    """After the last browser test of a run of them, put the demo back: ``transactional_db`` emptied the
-    database, and the tests outside this folder expect the demo loaded once per test database."""
-    result = yield
-    if (
-        item.get_closest_marker("e2e")
-        and nextitem is not None
-        and nextitem.get_closest_marker("e2e") is None
-        and "live_server" in getattr(item, "fixturenames", ())
-    ):
-        from pytest_django.plugin import blocking_manager_key
-
-        with item.config.stash[blocking_manager_key].unblock():
-            _DemoSnapshot.restore()
-    return result
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -128,8 +81,8 @@ def browser(playwright_instance, chromium_path):
 
 @pytest.fixture
 def live_site(live_server, transactional_db) -> str:
-    """The live server's base URL, with the demo loaded (users, grants, zones, organisations)."""
-    _DemoSnapshot.restore()
+    """The live server's base URL. The demo is in the database (users, grants, zones, organisations): put
+    back before the test by tests/conftest.py from its snapshot, whatever the test before committed."""
     return live_server.url
 
 

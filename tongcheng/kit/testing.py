@@ -13,6 +13,9 @@
   markdown table (docs/access-matrix.md) giving each role's outcome, so a module's new route is covered
   the day it is added (``observe`` fetches one route as one role and names the outcome in the table's
   words). Writes are the write-permission matrix's (``tongcheng.kit.write_matrix``).
+* ``built`` / ``BuildRefused`` — test data made through the services: ``built("make_zone(…)", call)`` runs
+  the service call and turns a refusal into a failure naming the builder and the service's code, field and
+  message (core's builders are in ``tongcheng.core.testing``).
 
 Only test code imports this module; it depends on Django's test client, not on pytest.
 """
@@ -25,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -37,8 +40,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from .querysets import ScopedQuerySet
+from .services import ServiceError
 
 __all__ = [
+    "BuildRefused",
+    "built",
     "ScopingCase",
     "ScopingReport",
     "check_scoping",
@@ -59,6 +65,21 @@ __all__ = [
 ]
 
 Key = Callable[[Any], str]
+T = TypeVar("T")
+
+
+class BuildRefused(AssertionError):
+    """A test-data builder's service call was refused: the test's setup is wrong, not the code under test
+    (an AssertionError, so pytest shows it as a failure with the service's answer)."""
+
+
+def built(what: str, call: Callable[[], T]) -> T:
+    """Run a service call that makes test data; a ServiceError becomes a BuildRefused naming ``what``."""
+    try:
+        return call()
+    except ServiceError as exc:
+        field = f" (field {exc.field})" if exc.field else ""
+        raise BuildRefused(f"{what} was refused: {exc.code}{field}: {exc.message}") from exc
 
 
 @dataclass
