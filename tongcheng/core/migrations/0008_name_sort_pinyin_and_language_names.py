@@ -133,5 +133,16 @@ class Migration(migrations.Migration):
                 verbose_name="pinyin sort key",
             ),
         ),
+        # The language switch names Chinese "中文" (settings.LANGUAGES).
+        migrations.AlterField(
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("zh-hans", "中文"), ("en", "English")],
+                max_length=10,
+                verbose_name="language",
+            ),
+        ),
         migrations.RunPython(fill_sort_keys, migrations.RunPython.noop),
     ]
