@@ -13,15 +13,18 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
 from tongcheng.kit.error_codes import check_error_code, error_label
 from tongcheng.kit.services import ServiceError
+from tongcheng.kit.validation_messages import message_for
 
 from .core.api import router as core_router
 from .core.api_tools import router as tools_router
+from .core.middleware import activate_saved_language
 from .core.services.accounts import user_for_token
 from .kit.jobs.api import router as jobs_router
 
@@ -43,6 +46,8 @@ def _signed_in(request: HttpRequest, key: str):
     # A token request has no session; making its user the request's user lets history and the
     # middleware attribute the change to them, exactly as for a signed-in page.
     request.user = user
+    # The user's saved language, as for a signed-in page (the middleware ran before the token was read).
+    activate_saved_language(request, user)
     return user
 
 
@@ -77,6 +82,13 @@ class SessionAuth(NinjaSessionAuth):
         return request.user
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """JSON as UTF-8 text: Chinese names are written as themselves, not as \\uXXXX escapes (the response
+    says charset=utf-8)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Tongcheng API",
     version="1",
@@ -85,6 +97,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[TokenAuth(), TokenHeaderAuth(), SessionAuth()],
     docs_url="/docs",
+    renderer=Utf8JSONRenderer(),
 )
 
 
@@ -134,7 +147,8 @@ def _validation_item(error: dict) -> dict:
         code = "unknown_field"
         message = _("%(field)s is not a field of this request; check its spelling.") % {"field": field}
     else:
-        code, message = error.get("type", "invalid"), error.get("msg", "")
+        # Pydantic's own English words become ours, in the caller's language (kit/validation_messages.py).
+        code, message = error.get("type", "invalid"), message_for(error)
     return {"field": field, "code": code, "message": message}
 
 

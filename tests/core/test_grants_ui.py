@@ -279,7 +279,7 @@ def test_the_form_needs_its_csrf_token(demo_user):
         ({"valid_from": "2027-01-01", "valid_to": "2026-01-01"}, "授权的结束日期必须晚于开始日期。"),
         ({"valid_from": "2027-02-30"}, "输入一个有效的日期。"),
         ({"user": "nobody-at-all"}, "没有与“nobody-at-all”相符的用户，请填写完整的用户名。"),
-        ({"scope_code": ""}, "此项为必填项。"),
+        ({"scope_code": ""}, "这个字段是必填项。"),
     ],
 )
 def test_bad_form_input_is_a_400_naming_the_fault(client_for, fields, message):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tongcheng.core.scope import STAFF_ROLES
@@ -32,3 +34,11 @@ def navigation(request):
         if scope.superuser or scope.roles & set(roles)
     ]
     return {"nav_items": items, "user_roles": sorted(scope.roles)}
+
+
+def language_switch(request):
+    """The languages the header offers, each named in itself as settings.LANGUAGES spells it ("English" in
+    the Chinese UI, "中文" in the English UI): Django's {% get_available_languages %} would translate the
+    names into the current language ("英语")."""
+    current = get_language()
+    return {"language_switch": [(code, name) for code, name in settings.LANGUAGES if code != current]}

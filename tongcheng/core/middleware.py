@@ -6,6 +6,14 @@ from django.conf import settings
 from django.utils import translation
 
 
+def activate_saved_language(request, user) -> None:
+    """A signed-in user's saved language wins over the browser's (pages, and the API with a token)."""
+    language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+    if language and language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
 class UserLanguageMiddleware:
     """After authentication: a signed-in user's saved language wins over the browser's."""
 
@@ -13,9 +21,5 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
-        if language and language in dict(settings.LANGUAGES):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        activate_saved_language(request, getattr(request, "user", None))
         return self.get_response(request)

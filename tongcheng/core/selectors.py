@@ -47,6 +47,7 @@ def organisations(user: Any, action: str = "view") -> QuerySet[Organisation]:
         .annotate(
             visible_zone_code=_visible(AdjacentZone, user, "code", "zone_id"),
             visible_zone_name=_visible(AdjacentZone, user, "name", "zone_id"),
+            visible_zone_name_en=_visible(AdjacentZone, user, "name_en", "zone_id"),
             visible_parent_key=_visible(Organisation, user, "key", "parent_id"),
         )
     )

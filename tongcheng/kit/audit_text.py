@@ -17,20 +17,27 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import dateformat, timezone
-from django.utils.dateparse import parse_datetime
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from .access import restrict
+
 __all__ = [
+    "EMPTY",
     "change_lines",
     "data_lines",
     "entry_lines",
+    "format_date",
     "format_time",
+    "linked_names",
+    "linked_text",
     "model_of",
     "object_type_label",
     "register_data_label",
+    "value_text",
     "who",
 ]
 
@@ -59,13 +66,18 @@ register_data_label("overwrite", gettext_lazy("Written over a newer version on p
 
 
 def format_time(value: dt.datetime | None) -> str:
-    """A moment in the site's time zone, in the one format of the active language."""
+    """A moment in the site's time zone, in the one format of the active language (DATETIME_FORMAT of
+    tongcheng/formats: the same on lists, detail pages, histories and the audit log)."""
     if value is None:
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    # The format string is itself translated, so each language has exactly one.
-    return dateformat.format(value, pgettext("date and time format of the audit log", "Y-m-d H:i"))
+    return formats.date_format(value, "DATETIME_FORMAT")
+
+
+def format_date(value: dt.date | None) -> str:
+    """A day in the one format of the active language (DATE_FORMAT of tongcheng/formats)."""
+    return "" if value is None else formats.date_format(value, "DATE_FORMAT")
 
 
 def who(entry: Any) -> str:
@@ -113,16 +125,44 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def _value_text(field: models.Field | None, value: Any) -> str:
+def value_text(field: models.Field | None, value: Any) -> str:
+    """A stored value in words: a choice by its label, a date or moment in the language's format."""
     if field is not None and field.choices and not isinstance(value, (list, dict)):
         labels = {str(k): v for k, v in field.flatchoices}
         if str(value) in labels:
             return str(labels[str(value)])
-    if isinstance(field, models.DateTimeField) and isinstance(value, str):
-        moment = parse_datetime(value)
-        if moment is not None:
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(value) if isinstance(value, str) else value
+        if isinstance(moment, dt.datetime):
             return format_time(moment)
+    elif isinstance(field, models.DateField):
+        day = parse_date(value) if isinstance(value, str) else value
+        if isinstance(day, dt.date):
+            return format_date(day)
     return _plain(value)
+
+
+def _name_of(obj: models.Model) -> str:
+    # A bilingual record names itself in the reader's language (core's Bilingual.display); the kit cannot
+    # import core, so it asks the record.
+    display = getattr(obj, "display", None)
+    return str(display) if isinstance(display, str) and display else str(obj)
+
+
+def linked_names(user: Any, model: Any, pks: Any) -> dict[str, str]:
+    """The names of the linked records ``pks`` of ``model`` the user may see, by primary key (as text): a
+    record the user may not see is never named (kit.access.visible_or_none, for many rows at once)."""
+    wanted = {pk for pk in pks if pk not in (None, "")}
+    if not wanted:
+        return {}
+    rows = restrict(model._default_manager.filter(pk__in=wanted), user, "view")
+    return {str(obj.pk): _name_of(obj) for obj in rows}
+
+
+def linked_text(value: Any, names: dict[str, str]) -> str:
+    if value in (None, ""):
+        return EMPTY
+    return names.get(str(value), pgettext("a linked record the reader may not see", "(not shown)"))
 
 
 def _label(model: type[models.Model] | None, key: str) -> tuple[str, models.Field | None]:
@@ -139,21 +179,22 @@ def _line(label: str, text: str) -> str:
     return _("%(label)s: %(text)s") % {"label": label, "text": text}
 
 
-def change_lines(entry: Any) -> list[str]:
-    """One line per changed field: "field: before → after", in words."""
+def change_lines(entry: Any, user: Any = None) -> list[str]:
+    """One line per changed field: "field: before → after", in words. Given the reader, a linked record
+    (a zone's parent, an organisation's zone) is named in the reader's language when the reader may see
+    it, and "not shown" otherwise; without a reader it stays its key."""
     model = model_of(entry.object_type)
     changes = (entry.data or {}).get("changes") or {}
     lines = []
     for name, pair in changes.items():
         label, field = _label(model, name)
         before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-        lines.append(
-            _line(
-                label,
-                _("%(before)s → %(after)s")
-                % {"before": _value_text(field, before), "after": _value_text(field, after)},
-            )
-        )
+        if user is not None and field is not None and field.many_to_one:
+            names = linked_names(user, field.related_model, {before, after})
+            texts = {"before": linked_text(before, names), "after": linked_text(after, names)}
+        else:
+            texts = {"before": value_text(field, before), "after": value_text(field, after)}
+        lines.append(_line(label, _("%(before)s → %(after)s") % texts))
     return lines
 
 
@@ -166,11 +207,11 @@ def data_lines(entry: Any) -> list[str]:
             continue
         label, field = _label(model, key)
         registered = _DATA_LABELS.get(key)
-        text = registered.value(value) if registered and registered.value else _value_text(field, value)
+        text = registered.value(value) if registered and registered.value else value_text(field, value)
         lines.append(_line(label, text))
     return lines
 
 
-def entry_lines(entry: Any) -> list[str]:
+def entry_lines(entry: Any, user: Any = None) -> list[str]:
     """Everything the entry's data says, in words: the changes first, then the rest."""
-    return change_lines(entry) + data_lines(entry)
+    return change_lines(entry, user) + data_lines(entry)

@@ -45,7 +45,8 @@ def error_response(request: HttpRequest, status: int, code: str, message, templa
     with translation.override(_language_of(request)):
         if _is_api(request):
             body = {"code": code, "message": str(message), "errors": []}
-            return JsonResponse(body, status=status)
+            # UTF-8 text like the API's own answers (tongcheng/api.py), not \u escapes.
+            return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
         context = {
             "request_id": getattr(request, "id", "") or request_id_var.get(),
             "stylesheets": _stylesheets(),

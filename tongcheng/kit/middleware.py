@@ -68,7 +68,7 @@ class RejectNulMiddleware:
                 "field": where,
                 "errors": [],
             }
-            return JsonResponse(body, status=400)
+            return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
         return self.get_response(request)
 
 

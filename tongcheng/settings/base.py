@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tongcheng.core.context_processors.navigation",
+                "tongcheng.core.context_processors.language_switch",
                 "tongcheng.kit.notifications.context_processors.unread_notifications",
             ],
         },
@@ -176,12 +177,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Each language named in itself: the switch in the header offers "English" in the Chinese UI, "中文" in the
+# English UI.
+LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
 # The kit is not an app of its own (its sub-apps are), so its catalogue is named here.
 LOCALE_PATHS = [BASE_DIR / "tongcheng" / "locale", BASE_DIR / "tongcheng" / "kit" / "locale"]
 LANGUAGE_COOKIE_NAME = "tongcheng_language"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+# One date format per language, the same on lists, detail pages, histories and the audit log.
+FORMAT_MODULE_PATH = ["tongcheng.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

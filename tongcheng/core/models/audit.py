@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongcheng.kit.models import AppendOnlyModel, AppendOnlyQuerySet
 from tongcheng.kit.querysets import ScopedQuerySet
@@ -33,7 +34,9 @@ class AuditEntry(AppendOnlyModel):
     actor_name = models.CharField(_("actor"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=60, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, db_index=True)
-    object_id = models.CharField(_("object id"), max_length=40, db_index=True)
+    object_id = models.CharField(
+        pgettext_lazy("field of an audit entry", "object id"), max_length=40, db_index=True
+    )
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     # Scope anchors: where the record lies, so that every auditor and office whose scope contains it reads
     # the entry (core.rules.audit_rule). An entry with no anchor concerns the actor's own account only.

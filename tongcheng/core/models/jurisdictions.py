@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tongcheng.kit.querysets import ScopedQuerySet
 
 from ..bilingual import Bilingual
-from .base import TrackedModel
+from .base import NameSorted, TrackedModel
 
 __all__ = [
     "DatePrecision",
@@ -58,7 +58,7 @@ class JurisdictionQuerySet(ScopedQuerySet):
         return self.filter(valid_to__isnull=True)
 
 
-class Jurisdiction(Bilingual, TrackedModel):
+class Jurisdiction(Bilingual, NameSorted, TrackedModel):
     """A division code valid over [valid_from, valid_to): the same code may reappear in another period,
     and a code since abolished names its successor, so old records still resolve."""
 

@@ -10,7 +10,7 @@ from tongcheng.kit.querysets import ScopedQuerySet
 
 from ..bilingual import Bilingual
 from ..validators import check_id_number, check_phone
-from .base import TrackedModel
+from .base import NameSorted, TrackedModel
 from .jurisdictions import Jurisdiction
 from .zones import AdjacentZone
 
@@ -28,7 +28,7 @@ class OrganisationKind(models.TextChoices):
     SOCIAL_ORGANISATION = "social_organisation", _("Social organisation / intermediary")
 
 
-class Organisation(Bilingual, TrackedModel):
+class Organisation(Bilingual, NameSorted, TrackedModel):
     """An institution; it belongs to a jurisdiction and may belong to a zone."""
 
     key = models.SlugField(_("key"), max_length=80, unique=True)
@@ -63,7 +63,7 @@ class Organisation(Bilingual, TrackedModel):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_sort", "pk"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
 
@@ -71,7 +71,7 @@ class Organisation(Bilingual, TrackedModel):
         return self.name
 
 
-class Person(TrackedModel):
+class Person(NameSorted, TrackedModel):
     """A person working for an organisation. The ID number is stored whole and shown masked;
     each unmasking is recorded in the audit log."""
 
@@ -95,7 +95,7 @@ class Person(TrackedModel):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["organisation__name", "name"]
+        ordering = ["organisation__name_sort", "name_sort", "pk"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 

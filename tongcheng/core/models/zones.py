@@ -12,7 +12,7 @@ from tongcheng.kit.querysets import ScopedQuerySet
 from .. import limits
 from ..bilingual import Bilingual
 from ..validators import InvalidValue
-from .base import TrackedModel
+from .base import NameSorted, TrackedModel
 from .jurisdictions import Jurisdiction, MetroArea
 
 __all__ = ["AdjacentZone", "ZoneKind", "ZoneMember", "ZoneStatus", "MemberRole"]
@@ -35,7 +35,7 @@ class ZoneStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class AdjacentZone(Bilingual, TrackedModel):
+class AdjacentZone(Bilingual, NameSorted, TrackedModel):
     """A strip where jurisdictions of different provinces or cities touch, run jointly as one city."""
 
     metro = models.ForeignKey(

@@ -33,6 +33,7 @@ from tongcheng.kit.services import (
 
 from .. import selectors
 from ..models import AdjacentZone, Jurisdiction, Organisation, OrganisationKind, Person
+from ..pinyin import sort_key
 from ..validators import mask_id_number
 
 __all__ = [
@@ -316,6 +317,11 @@ def _write_updates(actor: Any, planned: list[tuple[Organisation, dict]]) -> None
     opts = Organisation._meta
     changed = {name for _o, d in planned for name in d}
     fields = [f for f in opts.concrete_fields if f.name in changed and f.name in ORGANISATION_EDITABLE_FIELDS]
+    if "name" in changed:
+        # The batch bypasses save(), which keeps the pinyin sort key in step with the name (NameSorted).
+        for org, _d in planned:
+            org.name_sort = sort_key(org.name)
+        fields.append(opts.get_field("name_sort"))
     version_field = opts.get_field("version")
     batch = connection.ops.bulk_batch_size(
         [opts.pk, opts.pk, version_field, *fields], [o for o, _d in planned]

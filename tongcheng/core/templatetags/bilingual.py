@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from .. import bilingual
@@ -27,13 +28,14 @@ def source_where(source: dict) -> str:
 
 @register.filter
 def precise_date(value: dt.date | None, precision: str = "day") -> str:
-    """A date shown only as far as the sources give it: 2002-04, 2011, or "unknown"."""
+    """A date shown only as far as the sources give it: 2002-04, 2011, or "unknown" (in the language's one
+    format, tongcheng/formats)."""
     if precision == "unknown":
         return _("unknown")
     if value is None:
         return ""
     if precision == "month":
-        return value.strftime("%Y-%m")
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
     if precision == "year":
-        return value.strftime("%Y")
-    return value.isoformat()
+        return formats.date_format(value, "Y")
+    return formats.date_format(value, "DATE_FORMAT")

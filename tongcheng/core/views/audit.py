@@ -7,7 +7,7 @@ import dataclasses
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongcheng.kit.audit_text import entry_lines, format_time, object_type_label
 from tongcheng.kit.audit_text import who as audit_who
@@ -45,9 +45,14 @@ AUDIT_LIST = ListSpec(
     columns=[
         Column("at", gettext_lazy("Time"), sort="at", value=lambda e: format_time(e.at)),
         Column("actor_name", gettext_lazy("Who"), sort="actor_name", value=audit_who),
-        Column("action", gettext_lazy("Action"), sort="action", value=lambda e: action_label(e.action)),
+        Column(
+            "action",
+            pgettext_lazy("what an audit entry records", "Action"),
+            sort="action",
+            value=lambda e: action_label(e.action),
+        ),
         Column("object_type", gettext_lazy("Object type"), value=lambda e: object_type_label(e.object_type)),
-        Column("object_repr", gettext_lazy("Object")),
+        Column("object_repr", pgettext_lazy("the record an audit entry is about", "Object")),
         # One line per change on the page; the export holds the same lines in one cell.
         Column(
             "changes",
@@ -66,7 +71,7 @@ AUDIT_LIST = ListSpec(
         Filter("actor", gettext_lazy("Who"), "actor_name", _audit_actor_choices),
         Filter(
             "action",
-            gettext_lazy("Action"),
+            pgettext_lazy("what an audit entry records", "Action"),
             "action",
             lambda user: [
                 (a, action_label(a))
@@ -89,8 +94,18 @@ AUDIT_EXPORT = dataclasses.replace(
 )
 
 
+def _for_reader(spec: ListSpec, user) -> ListSpec:
+    """The page names linked records (a zone's parent, an organisation's zone) in the reader's language, and
+    only those the reader may see; the export keeps its own words (kit.listing)."""
+    columns = [
+        dataclasses.replace(c, display=lambda e: entry_lines(e, user)) if c.name == "changes" else c
+        for c in spec.columns
+    ]
+    return dataclasses.replace(spec, columns=columns)
+
+
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    spec = AUDIT_EXPORT if request.GET.get("export") else AUDIT_LIST
+    spec = AUDIT_EXPORT if request.GET.get("export") else _for_reader(AUDIT_LIST, request.user)
     qs = selectors.audit_entries(request.user).select_related("actor")
     return render_list(request, qs, spec, template="core/audit_list.html")

@@ -17,6 +17,7 @@ from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, boolean, 
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import selectors
+from ..bilingual import text_for
 from ..models import (
     AdjacentZone,
     Jurisdiction,
@@ -32,10 +33,15 @@ JURISDICTION_LIST = ListSpec(
     title=gettext_lazy("Jurisdictions"),
     columns=[
         Column("code", gettext_lazy("Code"), sort="code", link=True),
-        Column("name", gettext_lazy("Name"), sort="name"),
+        Column("name", gettext_lazy("Name"), sort="name_sort"),
         Column("name_en", gettext_lazy("English name")),
         Column("level", gettext_lazy("Level"), value=lambda j: j.get_level_display()),
-        Column("parent", gettext_lazy("Parent"), value=lambda j: j.parent.name if j.parent else ""),
+        Column(
+            "parent",
+            gettext_lazy("Parent"),
+            value=lambda j: j.parent.name if j.parent else "",
+            display=lambda j: text_for(j.parent, "name") if j.parent else "",
+        ),
         # A start no source gives is "unknown", never the 1980 floor lookups use.
         Column(
             "valid_from",

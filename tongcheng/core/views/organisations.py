@@ -27,6 +27,7 @@ from tongcheng.kit.services import ServiceError, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 
 from .. import selectors
+from ..bilingual import text_for
 from ..forms import (
     ImportForm,
     UnmaskForm,
@@ -45,15 +46,34 @@ from .jurisdictions import DIVISION_CODE
 
 # --- organisations ---------------------------------------------------------------------------------------
 
+
+def _zone_name(org: Organisation) -> str:
+    """The organisation's zone by name, only when the reader may see the zone (selectors.organisations)."""
+    names = {"name": org.visible_zone_name or "", "name_en": org.visible_zone_name_en or ""}
+    return text_for(names, "name")
+
+
 ORGANISATION_LIST = ListSpec(
     title=gettext_lazy("Organisations"),
     columns=[
         Column("key", gettext_lazy("Key"), sort="key"),
-        Column("name", gettext_lazy("Name"), sort="name", link=True),
+        Column("name", gettext_lazy("Name"), sort="name_sort", link=True),
         Column("name_en", gettext_lazy("English name")),
         Column("kind", gettext_lazy("Kind"), sort="kind", value=lambda o: o.get_kind_display()),
-        Column("jurisdiction", gettext_lazy("Jurisdiction"), value=lambda o: o.jurisdiction.code),
-        Column("zone", gettext_lazy("Zone"), value=lambda o: o.visible_zone_name or ""),
+        # The page names the jurisdiction; the export keeps its code (names like 鼓楼区 repeat), which the
+        # import reads, as it reads the zone's name.
+        Column(
+            "jurisdiction",
+            gettext_lazy("Jurisdiction"),
+            value=lambda o: o.jurisdiction.code,
+            display=lambda o: text_for(o.jurisdiction, "name"),
+        ),
+        Column(
+            "zone",
+            gettext_lazy("Zone"),
+            value=lambda o: o.visible_zone_name or "",
+            display=lambda o: _zone_name(o),
+        ),
         Column("established", gettext_lazy("Established"), sort="established"),
         Column("description", gettext_lazy("Description")),
         Column("description_en", gettext_lazy("English description")),
@@ -68,7 +88,12 @@ ORGANISATION_LIST = ListSpec(
             "zone",
             gettext_lazy("Zone"),
             "zone__code",
-            lambda user: list(AdjacentZone.objects.visible_to(user).values_list("code", "name")),
+            lambda user: [
+                (z.code, text_for(z, "name"))
+                for z in AdjacentZone.objects.visible_to(user)
+                .only("code", "name", "name_en")
+                .order_by("name_sort")
+            ],
         ),
         Code("jurisdiction", gettext_lazy("Jurisdiction code"), "jurisdiction__code", pattern=DIVISION_CODE),
         Mine(

@@ -14,18 +14,20 @@ from tongcheng.kit.filters import Code, Mine
 from tongcheng.kit.listing import Column, ListSpec, render_list
 
 from .. import selectors
+from ..bilingual import text_for
 from ..scope import STAFF_ROLES
 from ..validators import mask_id_number
 
 PERSON_LIST = ListSpec(
     title=gettext_lazy("People"),
     columns=[
-        Column("name", gettext_lazy("Name"), sort="name"),
+        Column("name", gettext_lazy("Name"), sort="name_sort"),
         Column(
             "organisation",
             gettext_lazy("Organisation"),
-            sort="organisation__key",
+            sort="organisation__name_sort",
             value=lambda p: p.organisation.key,
+            display=lambda p: text_for(p.organisation, "name"),
         ),
         Column("organisation_name", gettext_lazy("Organisation name"), value=lambda p: p.organisation.name),
         Column("position", gettext_lazy("Position"), sort="position"),

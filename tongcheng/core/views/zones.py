@@ -20,7 +20,7 @@ from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_li
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import geo, selectors
-from ..bilingual import text_for
+from ..bilingual import is_english, text_for
 from ..forms import (
     MemberFormSet,
     ZoneDecisionForm,
@@ -43,14 +43,22 @@ def _members_text(zone: AdjacentZone) -> str:
     return "、".join(m.jurisdiction.name for m in zone.members.all())
 
 
+def _members_shown(zone: AdjacentZone) -> str:
+    separator = ", " if is_english() else "、"
+    return separator.join(text_for(m.jurisdiction, "name") for m in zone.members.all())
+
+
 ZONE_LIST = ListSpec(
     title=gettext_lazy("Adjacent zones"),
     columns=[
-        Column("name", gettext_lazy("Name"), sort="name", link=True),
+        # Names in the reader's language, sorted in pinyin order (NameSorted); the code stays beside them.
+        Column(
+            "name", gettext_lazy("Name"), sort="name_sort", link=True, display=lambda z: text_for(z, "name")
+        ),
         Column("code", gettext_lazy("Code"), sort="code"),
         Column("kind", gettext_lazy("Kind"), value=lambda z: z.get_kind_display()),
         Column("status", gettext_lazy("Status"), value=lambda z: z.get_status_display()),
-        Column("members", gettext_lazy("Members"), value=_members_text),
+        Column("members", gettext_lazy("Members"), value=_members_text, display=_members_shown),
         Column("established", gettext_lazy("Established"), sort="established"),
         Column("planning_area_km2", gettext_lazy("Planning area (km²)"), sort="planning_area_km2"),
     ],

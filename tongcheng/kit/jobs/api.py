@@ -73,7 +73,7 @@ def job_accepted(request: HttpRequest, job: Job) -> HttpResponse:
     """202 Accepted for work handed to ``job``: ``Location`` is the job's API URL, the body names it too."""
     url = job_url(job)
     body = {"job": job.pk, "url": url, "page_url": job.get_absolute_url()}
-    response = JsonResponse(body, status=202)
+    response = JsonResponse(body, status=202, json_dumps_params={"ensure_ascii": False})
     response["Location"] = request.build_absolute_uri(url)
     return response
 
