@@ -59,6 +59,7 @@ def create_organisation(
     parent: Organisation | None = None,
     name_en: str = "",
     description: str = "",
+    description_en: str = "",
     established=None,
 ) -> Organisation:
     if kind not in OrganisationKind.values:
@@ -77,6 +78,7 @@ def create_organisation(
         zone=zone,
         parent=parent,
         description=description,
+        description_en=description_en,
         established=established,
     )
     try:
