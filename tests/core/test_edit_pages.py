@@ -359,3 +359,11 @@ def test_given_the_members_of_a_zone_when_the_edit_page_opens_then_names_not_cod
     assert 'type="hidden" name="members-0-code"' in html
     assert "js/picker.js" in html and "<script>" not in html
     assert ZoneMember.objects.filter(zone__code=ZONE).count() == 2
+
+
+def test_given_a_parent_the_office_does_not_see_when_it_saves_then_the_link_is_kept(client_for):
+    client = client_for("office_pn")
+    form = edit_form(client, description="新描述")
+    assert "parent" not in form  # 宁滁 is out of office_pn's sight: no field, no name shown
+    assert client.post(f"/zones/{ZONE}/edit/", form).status_code == 302
+    assert zone().parent.code == "ning-chu-nfz"
