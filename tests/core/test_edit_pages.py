@@ -237,7 +237,7 @@ def test_given_a_one_sided_pair_when_sent_then_the_message_is_beside_the_members
     response = client.post(f"/zones/{ZONE}/edit/", form)
     html = response.content.decode()
     assert response.status_code == 422
-    assert re.search(r'data-error-for="members">[^<]*浦口区', html)
+    assert re.search(r'data-error-for="members"><div[^>]*>[^<]*浦口区', html)
     assert member_codes(zone()) == {"341103", "320111"}
 
 
@@ -250,7 +250,7 @@ def test_given_a_duplicate_name_when_sent_then_the_message_is_beside_the_name(cl
         said = translation.gettext("This zone is already defined by another office.")
     with translation.override("zh-hans"):
         said_zh = translation.gettext("This zone is already defined by another office.")
-    found = re.search(r'data-error-for="name">([^<]*)<', response.content.decode())
+    found = re.search(r'data-error-for="name"><div[^>]*>([^<]*)<', response.content.decode())
     assert found and found[1] in {said, said_zh}
     assert zone().name == "浦口—南谯跨界一体化发展示范区"
 
@@ -259,7 +259,7 @@ def test_given_a_member_beyond_the_territory_when_sent_then_the_message_is_besid
     client = client_for("office_pn")
     response = client.post(f"/zones/{ZONE}/edit/", edit_form(client, **{"members-2-member": "江宁区"}))
     assert response.status_code == 403
-    assert re.search(r'data-error-for="members-2">[^<]*江宁区', response.content.decode())
+    assert re.search(r'data-error-for="members-2"><div[^>]*>[^<]*江宁区', response.content.decode())
 
 
 def test_given_an_edit_opened_before_another_when_sent_then_it_is_refused_as_stale(client_for):

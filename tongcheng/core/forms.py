@@ -222,9 +222,13 @@ class ZoneEditForm(BootstrapMixin, forms.Form):
         while children:  # a zone cannot be part of one within it: those are not offered
             children = list(AdjacentZone.objects.filter(parent_id__in=children).values_list("pk", flat=True))
             within.update(children)
-        self.fields["parent"].queryset = (
-            AdjacentZone.objects.visible_to(actor).filter(metro_id=zone.metro_id).exclude(pk__in=within)
-        )
+        choices = AdjacentZone.objects.visible_to(actor).filter(metro_id=zone.metro_id).exclude(pk__in=within)
+        if zone.parent_id and not choices.filter(pk=zone.parent_id).exists():
+            # The zone is part of one the user does not see (浦口—南谯 of 宁滁, for its own office): that
+            # link is not the user's to show or to change, so the field is left out and the link kept.
+            del self.fields["parent"]
+            return
+        self.fields["parent"].queryset = choices
         self.fields["parent"].label_from_instance = lambda z: z.display
 
 

@@ -355,7 +355,7 @@ def zone_edit(request: HttpRequest, code: str) -> HttpResponse:
                 zones.edit_zone(
                     actor=request.user,
                     zone=zone,
-                    changes={name: data[name] for name in ZONE_FORM_FIELDS},
+                    changes={name: data[name] for name in ZONE_FORM_FIELDS if name in form.fields},
                     members=specs,
                     expected_version=data["version"],
                 )
