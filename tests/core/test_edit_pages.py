@@ -11,7 +11,15 @@ import pytest
 from django.utils import translation
 
 from tongcheng.core import pickers
-from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction, Organisation, Person, User, ZoneMember
+from tongcheng.core.models import (
+    AdjacentZone,
+    AuditEntry,
+    Jurisdiction,
+    Organisation,
+    Person,
+    User,
+    ZoneMember,
+)
 from tongcheng.core.pinyin import matches, normalise_query, search_key
 from tongcheng.core.services import people, zones
 from tongcheng.kit.services import ConflictError, ForbiddenError, ValidationFailed
@@ -97,7 +105,9 @@ def test_given_the_pick_endpoint_when_asked_then_json_is_scoped_and_utf8(client_
     assert body.status_code == 200
     assert "浦口区".encode() in body.content  # not \u-escaped
     assert json.loads(body.content)["results"][0]["value"] == "320111"
-    outside = client_for("applicant_demo").get("/pick/", {"kind": "jurisdiction", "q": "pk", "scope": "metro"})
+    outside = client_for("applicant_demo").get(
+        "/pick/", {"kind": "jurisdiction", "q": "pk", "scope": "metro"}
+    )
     assert json.loads(outside.content)["results"] == []  # the applicant sees no metropolitan area
     zones_ = client_for("office_pn").get("/pick/", {"kind": "zone", "q": "jnbw"})
     assert json.loads(zones_.content)["results"] == []
@@ -112,7 +122,10 @@ def test_given_the_zone_office_when_it_adds_a_member_in_its_territory_then_the_z
     z = zone()
     before = z.version
     zones.update_zone_members(
-        actor=user("office_pn"), zone=z, members=specs("341103", "320111", "320111002"), expected_version=before
+        actor=user("office_pn"),
+        zone=z,
+        members=specs("341103", "320111", "320111002"),
+        expected_version=before,
     )
     z.refresh_from_db()
     assert member_codes(z) == {"341103", "320111", "320111002"}
@@ -152,7 +165,10 @@ def test_given_a_member_beyond_the_offices_territory_when_added_then_it_is_refus
     z = zone()
     with pytest.raises(ForbiddenError) as refused:
         zones.update_zone_members(
-            actor=user("office_pn"), zone=z, members=specs("341103", "320111", "320115"), expected_version=z.version
+            actor=user("office_pn"),
+            zone=z,
+            members=specs("341103", "320111", "320115"),
+            expected_version=z.version,
         )
     assert refused.value.field == "members.2.code"
     assert member_codes(zone()) == {"341103", "320111"}
@@ -162,7 +178,10 @@ def test_given_a_stale_version_when_members_are_saved_then_it_is_refused():
     z = zone()
     with pytest.raises(ConflictError):
         zones.update_zone_members(
-            actor=user("office_pn"), zone=z, members=specs("341103", "320111002"), expected_version=z.version - 1
+            actor=user("office_pn"),
+            zone=z,
+            members=specs("341103", "320111002"),
+            expected_version=z.version - 1,
         )
     with pytest.raises(ValidationFailed) as missing:
         zones.update_zone_members(
@@ -274,7 +293,9 @@ def test_given_an_edit_opened_before_another_when_sent_then_it_is_refused_as_sta
 # --- organisations and people ---------------------------------------------------------------------------
 
 
-def test_given_the_zone_office_when_it_creates_an_organisation_picking_the_jurisdiction_by_initials(client_for):
+def test_given_the_zone_office_when_it_creates_an_organisation_picking_the_jurisdiction_by_initials(
+    client_for,
+):
     response = client_for("office_pn").post(
         "/organisations/new/",
         {"key": "pk-new-office", "name": "浦口新机构", "kind": "government_department", "jurisdiction": "pk"},
@@ -287,7 +308,12 @@ def test_given_the_zone_office_when_it_creates_an_organisation_picking_the_juris
 def test_given_an_office_of_another_zone_when_it_creates_there_then_it_is_forbidden(client_for):
     response = client_for("office_jb").post(
         "/organisations/new/",
-        {"key": "pk-new-office", "name": "浦口新机构", "kind": "government_department", "jurisdiction": "浦口区"},
+        {
+            "key": "pk-new-office",
+            "name": "浦口新机构",
+            "kind": "government_department",
+            "jurisdiction": "浦口区",
+        },
     )
     assert response.status_code == 403
     assert not Organisation.objects.filter(key="pk-new-office").exists()
@@ -309,7 +335,13 @@ def test_given_a_person_when_edited_then_the_id_number_stays_masked_everywhere(c
     number = "11010519491231002X"
     client.post(
         f"/people/{person.pk}/edit/",
-        {"name": person.name, "position": "新职务", "phone": "", "id_number": number, "version": person.version},
+        {
+            "name": person.name,
+            "position": "新职务",
+            "phone": "",
+            "id_number": number,
+            "version": person.version,
+        },
     )
     person.refresh_from_db()
     assert person.id_number == number
@@ -329,7 +361,9 @@ def test_given_a_new_person_when_added_then_the_audit_holds_the_number_masked():
 
 
 @pytest.mark.parametrize("username", READ_ONLY)
-def test_given_a_read_only_role_when_it_opens_the_records_then_no_write_control_is_shown(client_for, username):
+def test_given_a_read_only_role_when_it_opens_the_records_then_no_write_control_is_shown(
+    client_for, username
+):
     client = client_for(username)
     pages = [f"/zones/{ZONE}/", "/organisations/pukou-nanqiao-office/", "/organisations/", "/zones/"]
     for path in pages:

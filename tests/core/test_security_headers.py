@@ -257,4 +257,10 @@ def test_every_page_is_checked():
 
 
 def _path_only(path: str) -> str:
-    return path.split("?")[0].replace("{zone_pk}", "1").replace("{admin_pk}", "1").replace("{grant_pk}", "1").replace("{person_pk}", "1")
+    return (
+        path.split("?")[0]
+        .replace("{zone_pk}", "1")
+        .replace("{admin_pk}", "1")
+        .replace("{grant_pk}", "1")
+        .replace("{person_pk}", "1")
+    )
