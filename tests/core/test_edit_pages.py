@@ -401,3 +401,10 @@ def test_given_a_parent_the_office_does_not_see_when_it_saves_then_the_link_is_k
     assert "parent" not in form  # 宁滁 is out of office_pn's sight: no field, no name shown
     assert client.post(f"/zones/{ZONE}/edit/", form).status_code == 302
     assert zone().parent.code == "ning-chu-nfz"
+
+
+def test_given_a_date_field_when_the_edit_page_opens_then_the_browser_gets_an_iso_date(client_for):
+    """A date input takes only YYYY-MM-DD: a localised date would reach the browser as an empty field (and
+    come back as "required")."""
+    html = client_for("office_pn").get(f"/zones/{ZONE}/edit/").content.decode()
+    assert re.search(r'type="date" name="established" value="2019-10-01"', html)

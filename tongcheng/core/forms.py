@@ -76,7 +76,9 @@ class ZoneForm(BootstrapMixin, forms.Form):
         help_text=_("Lower-case letters, digits and hyphens; derived from the English name when left empty."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=ZoneKind.choices)
-    established = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    established = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     planning_area_km2 = forms.DecimalField(
         label=_("Planning area (km²)"),
         max_digits=limits.AREA_MAX_DIGITS,
@@ -185,9 +187,11 @@ class ZoneEditForm(BootstrapMixin, forms.Form):
     name_en = RuledCharField(label=_("English name"), rule=TextRule(limits.ZONE_NAME_EN_MAX, blank=True))
     kind = forms.ChoiceField(label=_("Kind"), choices=ZoneKind.choices)
     parent = forms.ModelChoiceField(label=_("Part of"), queryset=AdjacentZone.objects.none(), required=False)
-    established = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    established = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     ended = forms.DateField(
-        label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("End date"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     planning_area_km2 = forms.DecimalField(
         label=_("Planning area (km²)"),
@@ -258,7 +262,9 @@ class OrganisationForm(BootstrapMixin, forms.Form):
     )
     zone = forms.ModelChoiceField(label=_("Zone"), queryset=AdjacentZone.objects.none(), required=False)
     established = forms.DateField(
-        label=_("Established"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Established"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     description = RuledCharField(
         label=_("Description"),
@@ -297,7 +303,9 @@ class OrganisationEditForm(BootstrapMixin, forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
     established = forms.DateField(
-        label=_("Established"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Established"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     description = RuledCharField(
         label=_("Description"),
@@ -459,13 +467,13 @@ class GrantForm(BootstrapMixin, forms.Form):
         label=_("Valid from"),
         required=False,
         help_text=_("Today when left empty."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     valid_to = forms.DateField(
         label=_("Ends on"),
         required=False,
         help_text=_("The first day the role no longer applies; leave empty for no end."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def __init__(self, *args, actor, **kwargs):
