@@ -408,3 +408,46 @@ def test_given_a_date_field_when_the_edit_page_opens_then_the_browser_gets_an_is
     come back as "required")."""
     html = client_for("office_pn").get(f"/zones/{ZONE}/edit/").content.decode()
     assert re.search(r'type="date" name="established" value="2019-10-01"', html)
+
+
+# --- role grants: the scope picked by name --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed", "scope_field", "expected"),
+    [
+        ("zone", "pknq", "zone", ZONE),  # the zone's initials
+        ("jurisdiction", "nq", "jurisdiction", "341103"),  # 南谯区 by its initials
+        ("jurisdiction", "南谯区", "jurisdiction", "341103"),
+    ],
+)
+def test_given_a_scope_typed_by_name_when_a_role_is_given_then_it_lands_on_that_scope(
+    client_for, kind, typed, scope_field, expected
+):
+    from tongcheng.core.models import RoleGrant
+
+    response = client_for("office_pn").post(
+        "/grants/new/",
+        {
+            "user": "clerk_nanqiao",
+            "role": "officer",
+            "scope_kind": kind,
+            "scope_name": typed,
+            "scope_code": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    grant = RoleGrant.objects.filter(user__username="clerk_nanqiao", role="officer").latest("pk")
+    scope = getattr(grant, scope_field)
+    assert scope.code == expected
+
+
+def test_given_a_scope_outside_the_offices_territory_when_typed_then_it_is_refused_beside_the_field(
+    client_for,
+):
+    response = client_for("office_pn").post(
+        "/grants/new/",
+        {"user": "clerk_nanqiao", "role": "officer", "scope_kind": "jurisdiction", "scope_name": "江宁区"},
+    )
+    assert response.status_code == 400
+    assert 'data-error-for="scope_name"' in response.content.decode()
