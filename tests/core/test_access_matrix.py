@@ -70,6 +70,7 @@ QUERIES = {
     "/api/v1/tools/workdays/add": "start=2025-03-03T09:00:00%2B08:00&n=3",
     "/api/v1/tools/workdays/between": "start=2025-03-03&end=2025-03-10",
     "/api/v1/tools/check/{kind}": "value=91320111MA1XXXXXX1",
+    "/pick/": "kind=jurisdiction&q=pk",
 }
 
 

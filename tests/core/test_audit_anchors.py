@@ -25,7 +25,7 @@ from tongcheng.core.models import (
     Person,
     User,
 )
-from tongcheng.core.services import accounts, grants, organisations, zones
+from tongcheng.core.services import accounts, grants, organisations, people, zones
 from tongcheng.core.testing import grant, make_user
 from tongcheng.kit.attachments import services as attachment_services
 from tongcheng.kit.auditing import AUDIT_ACTIONS
@@ -160,6 +160,20 @@ SCENARIOS = {
         ["auditor_pn", "office_pn", "office_metro", "auditor_metro"],
         ["auditor_jb", "office_jb", "leader_pn"],
     ),
+    "zone.members": (
+        lambda: zones.update_zone_members(
+            actor=user("office_pn"),
+            zone=AdjacentZone.objects.get(code="pukou-nanqiao"),
+            members=[
+                zones.MemberSpec(code="341103", role="host"),
+                zones.MemberSpec(code="320111"),
+                zones.MemberSpec(code="320111002"),
+            ],
+            expected_version=AdjacentZone.objects.get(code="pukou-nanqiao").version,
+        ),
+        ["auditor_pn", "office_pn", "office_metro", "auditor_metro"],
+        ["auditor_jb", "office_jb", "leader_pn"],
+    ),
     "grant.create": (_grant, ["auditor_pn", "office_metro", "auditor_metro"], ["auditor_jb"]),
     "grant.withdraw": (
         lambda: grants.withdraw_grant(actor=user("office_pn"), grant=_grant()),
@@ -183,6 +197,23 @@ SCENARIOS = {
             organisation=Organisation.objects.get(key="fin-pukou"),
             changes={"name_en": "Pukou Finance Bureau (edited)"},
             expected_version=Organisation.objects.get(key="fin-pukou").version,
+        ),
+        ["auditor_pn", "auditor_metro"],
+        ["auditor_jb"],
+    ),
+    "person.create": (
+        lambda: people.create_person(
+            actor=user("office_pn"), organisation=Organisation.objects.get(key="fin-pukou"), name="新人"
+        ),
+        ["auditor_pn", "auditor_metro"],
+        ["auditor_jb"],
+    ),
+    "person.update": (
+        lambda: people.update_person(
+            actor=user("office_pn"),
+            person=_person_without_zone(),
+            changes={"position": "科长"},
+            expected_version=_person_without_zone().version,
         ),
         ["auditor_pn", "auditor_metro"],
         ["auditor_jb"],

@@ -41,6 +41,11 @@ PAGES: list[tuple[str | None, str, int]] = [
     ("office_pn", f"/zones/{ZONE}/", 200),
     ("office_pn", "/zones/no-such-zone/", 404),
     ("office_metro", "/zones/new/", 200),
+    ("office_pn", f"/zones/{ZONE}/edit/", 200),
+    ("office_pn", "/organisations/new/", 200),
+    ("office_pn", f"/organisations/{ORGANISATION}/edit/", 200),
+    ("office_pn", f"/organisations/{ORGANISATION}/people/new/", 200),
+    ("office_pn", "/people/{person_pk}/edit/", 200),
     ("office_pn", "/jurisdictions/", 200),
     ("office_pn", "/jurisdictions/320111/", 200),
     ("office_pn", "/organisations/", 200),
@@ -75,6 +80,7 @@ NOT_PAGES = {
     "geojson",
     "healthz",
     "logout",
+    "pick",
     "set_language",
     "zone_decide",
     "zone_sheet",
@@ -119,9 +125,10 @@ def _client(username: str | None) -> Client:
 
 
 def _path(template: str) -> str:
-    from tongcheng.core.models import AdjacentZone, RoleGrant, User
+    from tongcheng.core.models import AdjacentZone, Person, RoleGrant, User
 
     return template.format(
+        person_pk=Person.objects.get(user__username="leader_pn").pk,
         zone_pk=AdjacentZone.objects.get(code=ZONE).pk,
         admin_pk=User.objects.get(username="admin").pk,
         grant_pk=RoleGrant.objects.get(user__username="officer_pukou").pk,
@@ -260,4 +267,10 @@ def test_every_page_is_checked():
 
 
 def _path_only(path: str) -> str:
-    return path.split("?")[0].replace("{zone_pk}", "1").replace("{admin_pk}", "1").replace("{grant_pk}", "1")
+    return (
+        path.split("?")[0]
+        .replace("{zone_pk}", "1")
+        .replace("{admin_pk}", "1")
+        .replace("{grant_pk}", "1")
+        .replace("{person_pk}", "1")
+    )

@@ -114,6 +114,16 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
         admin=200,
         **_each(tuple(r for r in PN_READERS if r != "auditor_pn"), 403),
     ),
+    # The edit pages (issue 8): the zone's and the metropolitan area's offices; readers of the record 403.
+    "zone_edit_page": outcomes(404, office_metro=302, office_pn=302, admin=302, **_each(PN_READERS, 403)),
+    "organisation_create_page": outcomes(
+        403, office_metro=302, office_pn=302, admin=302, applicant_demo=404
+    ),  # office_jb: an office, but 浦口区 lies outside what it runs (the service's 403)
+    "organisation_edit_page": outcomes(
+        404, office_metro=302, office_pn=302, admin=302, **_each(PN_READERS, 403)
+    ),
+    "person_create_page": outcomes(404, office_metro=302, office_pn=302, admin=302, **_each(PN_READERS, 403)),
+    "person_edit_page": outcomes(404, office_metro=302, office_pn=302, admin=302, **_each(PN_READERS, 403)),
     "token_create_page": outcomes(200),
     "token_revoke_page": outcomes(404, office_pn=302),
     "language_page": outcomes(302, anonymous=302),  # anonymous: a cookie, nothing stored
@@ -204,6 +214,41 @@ def _pn_version(role, prepared) -> dict:
     return {"version": AdjacentZone.objects.get(code="pukou-nanqiao").version, "description": "matrix"}
 
 
+def _zone_edit_form(role, prepared) -> dict:
+    """浦口—南谯's edit page as sent: its fields, its two members by code, a new description (no parent:
+    the zone office does not see 宁滁, the zone it is part of, so its form leaves the link alone)."""
+    zone = AdjacentZone.objects.get(code="pukou-nanqiao")
+    members = list(zone.members.select_related("jurisdiction").order_by("jurisdiction__code"))
+    form = {
+        "name": zone.name,
+        "name_en": zone.name_en,
+        "kind": zone.kind,
+        "established": zone.established.isoformat(),
+        "description": "矩阵",
+        "version": str(zone.version),
+        "members-TOTAL_FORMS": str(len(members)),
+        "members-INITIAL_FORMS": str(len(members)),
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+    }
+    for i, m in enumerate(members):
+        form.update({f"members-{i}-code": m.jurisdiction.code, f"members-{i}-role": m.role})
+    return form
+
+
+def _organisation_edit_form(role, prepared) -> dict:
+    org = Organisation.objects.get(key="pukou-nanqiao-office")
+    return {"name": org.name + "（矩阵）", "kind": org.kind, "version": str(org.version)}
+
+
+def _person_edit_form(person_pk: int):
+    def build(role, prepared) -> dict:
+        person = Person.objects.get(pk=person_pk)
+        return {"name": person.name, "position": "矩阵", "version": str(person.version)}
+
+    return build
+
+
 def _import_file(client: Client) -> bytes:
     """office_metro's export, cut to the row of 浦口—南谯同城办, with its name edited."""
     rows = [
@@ -222,6 +267,8 @@ def _import_file(client: Client) -> bytes:
 
 ZONE_TABLES = (AdjacentZone, ZoneMember, RoleGrant, AuditEntry, AdjacentZone.history.model)
 TOKEN_TABLES = (Table(ApiToken, ("revoked_at",)), AuditEntry)
+ORGANISATION_TABLES = (Organisation, Organisation.history.model, AuditEntry)
+PERSON_TABLES = (Person, Person.history.model, AuditEntry)
 
 
 def cases(pn_token_id: int, person_pk: int, import_file: bytes) -> list[WriteCase]:
@@ -321,6 +368,57 @@ def cases(pn_token_id: int, person_pk: int, import_file: bytes) -> list[WriteCas
             url=f"/people/{person_pk}/unmask/",
             payload={"reason": "核对身份"},
             tables=(Person, AuditEntry),
+        ),
+        case(
+            "zone_edit_page",
+            route="/zones/{code}/edit/",
+            method="POST",
+            api=False,
+            url="/zones/pukou-nanqiao/edit/",
+            payload=_zone_edit_form,
+            tables=ZONE_TABLES,
+        ),
+        case(
+            "organisation_create_page",
+            route="/organisations/new/",
+            method="POST",
+            api=False,
+            url="/organisations/new/",
+            payload={
+                "key": "matrix-org",
+                "name": "矩阵机构",
+                "kind": "government_department",
+                "jurisdiction": "浦口区",
+                "jurisdiction_code": "320111",
+            },
+            tables=ORGANISATION_TABLES,
+        ),
+        case(
+            "organisation_edit_page",
+            route="/organisations/{key}/edit/",
+            method="POST",
+            api=False,
+            url="/organisations/pukou-nanqiao-office/edit/",
+            payload=_organisation_edit_form,
+            tables=ORGANISATION_TABLES,
+        ),
+        case(
+            "person_create_page",
+            route="/organisations/{key}/people/new/",
+            method="POST",
+            api=False,
+            url="/organisations/pukou-nanqiao-office/people/new/",
+            payload={"name": "矩阵", "position": "科员"},
+            tables=PERSON_TABLES,
+        ),
+        case(
+            "person_edit_page",
+            route="/people/{pk}/edit/",
+            method="POST",
+            api=False,
+            url=f"/people/{person_pk}/edit/",
+            payload=_person_edit_form(person_pk),
+            tables=PERSON_TABLES,
         ),
         case(
             "token_create_page",

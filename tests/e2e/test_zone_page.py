@@ -195,21 +195,24 @@ def test_metro_office_defines_a_new_zone(login_as):
     form.locator("#id_kind").select_option("cross_border_demo_zone")
     form.locator("#id_established").fill("2026-01-01")
     form.locator("#id_planning_area_km2").fill("30")
-    form.locator("#id_members-0-code").fill("320117")  # 溧水区
-    form.locator("#id_members-1-code").fill("320115")  # 江宁区: also Jiangsu, so one side only
+    # Members by name (typed whole here; the picker's suggestions are tried in test_zone_edit.py).
+    form.locator("#id_members-0-member").fill("溧水区")
+    form.locator("#id_members-1-member").fill("江宁区")  # also Nanjing: one side only
 
     with page.expect_navigation():
-        form.get_by_role("button").click()
+        form.get_by_role("button", name=_gettext("Create zone", "zh-hans")).click()
     assert page.url.endswith("/zones/new/")
     one_sided = _gettext("A zone needs members on at least two sides.", "zh-hans")
-    expect(page.locator("[data-testid=zone-form] .alert-danger")).to_contain_text(one_sided)
+    expect(page.locator("[data-testid=zone-form] [data-error-for=members]")).to_contain_text(one_sided)
     # The form keeps what was typed.
     expect(page.locator("#id_name")).to_have_value("溧水—博望")
-    expect(page.locator("#id_members-0-code")).to_have_value("320117")
+    expect(page.locator("#id_members-0-member")).to_have_value("溧水区")
 
-    page.locator("#id_members-1-code").fill("340506")  # 博望区, Anhui
+    page.locator("#id_members-1-member").fill("博望区")  # Ma'anshan, Anhui
     with page.expect_navigation():
-        page.locator("[data-testid=zone-form]").get_by_role("button").click()
+        page.locator("[data-testid=zone-form]").get_by_role(
+            "button", name=_gettext("Create zone", "zh-hans")
+        ).click()
     assert page.url.endswith("/zones/lishui-bowang/")
     expect(page.locator("[data-testid=zone-name]")).to_contain_text("溧水—博望")
     members = page.locator("[data-testid=zone-members] tbody")
@@ -228,12 +231,12 @@ def test_validation_message_in_english(login_as):
     form.locator("#id_name").fill("溧水—博望")
     form.locator("#id_kind").select_option("cross_border_demo_zone")
     form.locator("#id_established").fill("2026-01-01")
-    form.locator("#id_members-0-code").fill("320117")
-    form.locator("#id_members-1-code").fill("320115")
+    form.locator("#id_members-0-member").fill("Lishui District")  # English names are names too
+    form.locator("#id_members-1-member").fill("Jiangning District")
     with page.expect_navigation():
         form.get_by_role("button", name="Create zone").click()
-    # In English, with the English names of the members and of the party they share.
-    expect(page.locator("[data-testid=zone-form] .alert-danger")).to_have_text(
+    # In English, with the English names of the members and of the party they share, beside the members.
+    expect(page.locator("[data-testid=zone-form] [data-error-for=members]")).to_have_text(
         "A zone needs members on at least two sides. "
         "Lishui District, Jiangning District all act for Nanjing, which makes one side."
     )

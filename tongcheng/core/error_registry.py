@@ -28,6 +28,7 @@ for _code, _status, _label in (
     ("member_not_valid_at_start", 422, _("A member's code does not exist on the zone's start date.")),
     ("party_mismatch", 422, _("A member's party is the city it belongs to.")),
     ("duplicate_zone", 422, _("This zone is already defined.")),
+    ("parent_cycle", 422, _("A zone cannot be part of itself or of a zone within it.")),
     # The holiday schedules (calendar/).
     ("basis_required", 422, _("Name the State Council notice a complete schedule follows.")),
     ("no_holiday", 422, _("A complete schedule lists at least one holiday.")),

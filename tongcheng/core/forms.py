@@ -9,9 +9,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from tongcheng.kit.access import scope_of
 from tongcheng.kit.uploads import too_large_message
 
-from . import limits
+from . import limits, pickers
 from .limits import TextRule
 from .models import (
     AdjacentZone,
@@ -19,6 +20,7 @@ from .models import (
     MemberRole,
     MetroArea,
     Organisation,
+    OrganisationKind,
     Role,
     RoleGrant,
     User,
@@ -74,7 +76,9 @@ class ZoneForm(BootstrapMixin, forms.Form):
         help_text=_("Lower-case letters, digits and hyphens; derived from the English name when left empty."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=ZoneKind.choices)
-    established = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    established = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     planning_area_km2 = forms.DecimalField(
         label=_("Planning area (km²)"),
         max_digits=limits.AREA_MAX_DIGITS,
@@ -89,23 +93,255 @@ class ZoneForm(BootstrapMixin, forms.Form):
     )
 
 
+class PickedField(forms.CharField):
+    """The visible half of a picker: the name the user types (or a script's suggestion fills in). Its
+    hidden twin (``<name>_code``, or ``code`` in a member row) holds the code once one is chosen."""
+
+    def __init__(self, *, kind: str, value_field: str = "code", **kwargs):
+        kwargs.setdefault("max_length", 150)
+        attrs = {"autocomplete": "off", "data-picker-text": kind, "spellcheck": "false"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+        self.kind = kind
+        self.value_field = value_field
+
+
 class MemberForm(BootstrapMixin, forms.Form):
-    code = forms.RegexField(
-        label=_("Member code"),
-        regex=r"^\d{6}(\d{3})?$",
-        error_messages={"invalid": _("Enter a 6-digit GB/T 2260 code or a 9-digit township code.")},
+    """One member row: the jurisdiction picked by name (the code, hidden, once a suggestion is chosen; a
+    name typed without the script is looked up when the form is sent), and its role."""
+
+    member = PickedField(
+        kind="jurisdiction",
+        label=_("Member"),
+        required=False,
+        help_text=_("Type the name, its pinyin or initials (e.g. pk for 浦口区), and choose."),
+    )
+    code = forms.CharField(
+        required=False, max_length=12, widget=forms.HiddenInput(attrs={"data-picker-value": ""})
     )
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.PARTNER)
+
+    def __init__(self, *args, actor=None, within=None, known=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor, self.within, self.known = actor, within, known or {}
+
+    def clean(self):
+        data = super().clean()
+        text, code = data.get("member", "").strip(), data.get("code", "").strip()
+        if code and code in self.known and (not text or text in self.known[code]):
+            return data  # a member the zone has: kept as it is, even if its code has since been abolished
+        value, error = pickers.resolve(self.actor, "jurisdiction", text, code, within=self.within)
+        if error:
+            self.add_error("member", error)
+        data["code"] = value or ""
+        return data
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def __init__(self, *args, actor=None, within=None, known=None, **kwargs):
+        kwargs["form_kwargs"] = {"actor": actor, "within": within, "known": known}
+        super().__init__(*args, **kwargs)
+
+    def chosen(self) -> list[tuple[int, str, str]]:
+        """(row index, code, role) of the rows that name a member and are not marked for removal."""
+        out = []
+        for index, form in enumerate(self.forms):
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("code") and not data.get("DELETE"):
+                out.append((index, data["code"], data["role"]))
+        return out
 
 
 MemberFormSet = forms.formset_factory(
     MemberForm,
+    formset=BaseMemberFormSet,
     extra=3,
     min_num=limits.ZONE_MEMBERS_MIN,
     validate_min=True,
     max_num=limits.ZONE_MEMBERS_MAX,
     validate_max=True,
 )
+# Editing: the zone's members, each removable, and two empty rows to add one (more rows: save, and two
+# new empty rows come back). At least two sides is the service's rule, with its message.
+MemberEditFormSet = forms.formset_factory(
+    MemberForm,
+    formset=BaseMemberFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=limits.ZONE_MEMBERS_MAX,
+    validate_max=True,
+)
+
+
+class VersionField(forms.IntegerField):
+    """The version of the record the form was opened on: sent back, so that a concurrent edit is refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            widget=forms.HiddenInput, min_value=1, max_value=limits.VERSION_MAX, required=False, **kwargs
+        )
+
+
+class ZoneEditForm(BootstrapMixin, forms.Form):
+    name = RuledCharField(label=_("Name"), rule=TextRule(limits.ZONE_NAME_MAX))
+    name_en = RuledCharField(label=_("English name"), rule=TextRule(limits.ZONE_NAME_EN_MAX, blank=True))
+    kind = forms.ChoiceField(label=_("Kind"), choices=ZoneKind.choices)
+    parent = forms.ModelChoiceField(label=_("Part of"), queryset=AdjacentZone.objects.none(), required=False)
+    established = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    ended = forms.DateField(
+        label=_("End date"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    planning_area_km2 = forms.DecimalField(
+        label=_("Planning area (km²)"),
+        max_digits=limits.AREA_MAX_DIGITS,
+        decimal_places=limits.AREA_DECIMAL_PLACES,
+        min_value=0.01,
+        required=False,
+    )
+    start_area_km2 = forms.DecimalField(
+        label=_("Start area (km²)"),
+        max_digits=limits.AREA_MAX_DIGITS,
+        decimal_places=limits.AREA_DECIMAL_PLACES,
+        min_value=0.01,
+        required=False,
+    )
+    description = RuledCharField(
+        label=_("Description"),
+        rule=TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    description_en = RuledCharField(
+        label=_("English description"),
+        rule=TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = VersionField()
+
+    def __init__(self, *args, zone: AdjacentZone, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        within = {zone.pk}
+        children = [zone.pk]
+        while children:  # a zone cannot be part of one within it: those are not offered
+            children = list(AdjacentZone.objects.filter(parent_id__in=children).values_list("pk", flat=True))
+            within.update(children)
+        choices = AdjacentZone.objects.visible_to(actor).filter(metro_id=zone.metro_id).exclude(pk__in=within)
+        if zone.parent_id and not choices.filter(pk=zone.parent_id).exists():
+            # The zone is part of one the user does not see (浦口—南谯 of 宁滁, for its own office): that
+            # link is not the user's to show or to change, so the field is left out and the link kept.
+            del self.fields["parent"]
+            return
+        self.fields["parent"].queryset = choices
+        self.fields["parent"].label_from_instance = lambda z: z.display
+
+
+class OrganisationForm(BootstrapMixin, forms.Form):
+    """A new organisation: its jurisdiction picked by name; its zone, among those the office runs."""
+
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=limits.ORGANISATION_KEY_MAX,
+        help_text=_(
+            "Lower-case letters, digits and hyphens; it names the organisation in addresses and imports."
+        ),
+    )
+    name = RuledCharField(label=_("Name"), rule=TextRule(limits.ORGANISATION_NAME_MAX))
+    name_en = RuledCharField(
+        label=_("English name"), rule=TextRule(limits.ORGANISATION_NAME_EN_MAX, blank=True)
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
+    jurisdiction = PickedField(
+        kind="jurisdiction",
+        value_field="jurisdiction_code",
+        label=_("Jurisdiction"),
+        help_text=_("Type the name, its pinyin or initials, and choose."),
+    )
+    jurisdiction_code = forms.CharField(
+        required=False, max_length=12, widget=forms.HiddenInput(attrs={"data-picker-value": ""})
+    )
+    zone = forms.ModelChoiceField(label=_("Zone"), queryset=AdjacentZone.objects.none(), required=False)
+    established = forms.DateField(
+        label=_("Established"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    description = RuledCharField(
+        label=_("Description"),
+        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    description_en = RuledCharField(
+        label=_("English description"),
+        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["zone"].queryset = AdjacentZone.objects.visible_to(actor, "change")
+        self.fields["zone"].label_from_instance = lambda z: z.display
+
+    def clean(self):
+        data = super().clean()
+        if "jurisdiction" in data:
+            value, error = pickers.resolve(
+                self.actor, "jurisdiction", data["jurisdiction"], data.get("jurisdiction_code", "")
+            )
+            if error:
+                self.add_error("jurisdiction", error)
+            else:
+                data["jurisdiction_code"] = value or ""
+        return data
+
+
+class OrganisationEditForm(BootstrapMixin, forms.Form):
+    name = RuledCharField(label=_("Name"), rule=TextRule(limits.ORGANISATION_NAME_MAX))
+    name_en = RuledCharField(
+        label=_("English name"), rule=TextRule(limits.ORGANISATION_NAME_EN_MAX, blank=True)
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
+    established = forms.DateField(
+        label=_("Established"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    description = RuledCharField(
+        label=_("Description"),
+        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    description_en = RuledCharField(
+        label=_("English description"),
+        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = VersionField()
+
+
+class PersonForm(BootstrapMixin, forms.Form):
+    """A person of an organisation. Editing, the ID number is never sent to the page: the field shows the
+    masked number as its hint, and left empty keeps the stored one."""
+
+    name = RuledCharField(label=_("Name"), rule=TextRule(limits.PERSON_NAME_MAX))
+    position = RuledCharField(label=_("Position"), rule=TextRule(limits.PERSON_POSITION_MAX, blank=True))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    version = VersionField()
+
+    def __init__(self, *args, masked_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if masked_id:
+            self.fields["id_number"].widget.attrs["placeholder"] = masked_id
+            self.fields["id_number"].help_text = _(
+                "Stored: %(masked)s. Leave empty to keep it; type a number to replace it."
+            ) % {"masked": masked_id}
 
 
 class ImportForm(BootstrapMixin, forms.Form):
@@ -213,26 +449,31 @@ class GrantForm(BootstrapMixin, forms.Form):
     )
     role = forms.ChoiceField(label=_("Role"), choices=_staff_role_choices)
     scope_kind = forms.ChoiceField(label=_("Scope"), choices=_scope_kind_choices)
-    scope_code = forms.CharField(
-        label=_("Code of the scope"),
-        max_length=80,
-        widget=forms.TextInput(attrs={"list": "scope-codes"}),
+    scope_name = PickedField(
+        kind="scope",
+        value_field="scope_code",
+        label=_("Scope"),
+        required=False,
         help_text=_(
-            "The code of the metropolitan area or zone, the 6- or 9-digit jurisdiction code, or the "
-            "organisation's key."
+            "Type the name of the metropolitan area, zone, jurisdiction or organisation (pinyin and initials "
+            "work too), and choose."
         ),
+    )
+    # Filled when a suggestion is chosen; a client without the page's script may also send the code or key.
+    scope_code = forms.CharField(
+        required=False, max_length=80, widget=forms.HiddenInput(attrs={"data-picker-value": ""})
     )
     valid_from = forms.DateField(
         label=_("Valid from"),
         required=False,
         help_text=_("Today when left empty."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     valid_to = forms.DateField(
         label=_("Ends on"),
         required=False,
         help_text=_("The first day the role no longer applies; leave empty for no end."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def __init__(self, *args, actor, **kwargs):
@@ -258,7 +499,24 @@ class GrantForm(BootstrapMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        kind, code = data.get("scope_kind"), (data.get("scope_code") or "").strip()
+        kind = data.get("scope_kind")
+        code, text = (data.get("scope_code") or "").strip(), (data.get("scope_name") or "").strip()
+        if kind and not (code or text):
+            self.add_error("scope_name", forms.ValidationError(_("This field is required."), code="required"))
+        elif kind and text:
+            # Zones and metropolitan areas: those the office runs; jurisdictions: inside its territory.
+            within = None if self.actor.is_superuser else scope_of(self.actor).office_territory()
+            code, error = pickers.resolve(
+                self.actor,
+                kind,
+                text,
+                code,
+                within=within if kind == "jurisdiction" else None,
+                action="change" if kind in {"zone", "metro"} else "view",
+            )
+            if error:
+                self.add_error("scope_name", error)
+                return data
         if kind and code:
             model = SCOPE_MODELS[kind]
             qs = model.objects.visible_to(self.actor)
@@ -268,7 +526,7 @@ class GrantForm(BootstrapMixin, forms.Form):
             if scope is None:
                 # The same words for a record that does not exist and one the office may not see.
                 self.add_error(
-                    "scope_code",
+                    "scope_name",
                     forms.ValidationError(
                         _("No %(kind)s has the code “%(code)s”."),
                         params={"kind": model._meta.verbose_name, "code": code},

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tongcheng.kit.querysets import ScopedQuerySet
 
 from ..bilingual import Bilingual
+from ..pinyin import KEY_MAX_LENGTH, search_key
 from .base import NameSorted, TrackedModel
 
 __all__ = [
@@ -96,6 +97,11 @@ class Jurisdiction(Bilingual, NameSorted, TrackedModel):
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     note_en = models.TextField(_("English note"), blank=True)
+    # Pinyin of the name, full and initials (core/pinyin.py), so that "pk" finds 浦口区: kept in step with
+    # the name on every save, filled for existing rows by migration 0008.
+    search_key = models.CharField(
+        _("pinyin search key"), max_length=KEY_MAX_LENGTH, blank=True, editable=False, db_index=True
+    )
 
     objects = JurisdictionQuerySet.as_manager()
 
@@ -109,6 +115,13 @@ class Jurisdiction(Bilingual, NameSorted, TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        self.search_key = search_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_current(self) -> bool:

@@ -64,6 +64,7 @@ def create_organisation(
     parent: Organisation | None = None,
     name_en: str = "",
     description: str = "",
+    description_en: str = "",
     established=None,
 ) -> Organisation:
     if kind not in OrganisationKind.values:
@@ -82,6 +83,7 @@ def create_organisation(
         zone=zone,
         parent=parent,
         description=description,
+        description_en=description_en,
         established=established,
     )
     try:

@@ -8,18 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
+from django.db.models import F
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongcheng.kit.access import bump_scope_version, forget_scope, restrict, scope_of
 from tongcheng.kit.services import (
+    ConflictError,
     ForbiddenError,
     ValidationFailed,
     apply_changes,
     audit,
     change_record,
+    check_version,
     get_visible,
     require,
 )
@@ -42,8 +45,10 @@ __all__ = [
     "MemberSpec",
     "approve_zone",
     "create_zone",
+    "edit_zone",
     "reject_zone",
     "update_zone",
+    "update_zone_members",
     "ZONE_EDITABLE_FIELDS",
     "ZONE_WORKFLOW",
 ]
@@ -57,6 +62,8 @@ ZONE_EDITABLE_FIELDS = (
     "planning_area_km2",
     "start_area_km2",
     "description",
+    "description_en",
+    "parent",
 )
 
 
@@ -84,8 +91,12 @@ def side_of(party: Jurisdiction) -> str:
 
 
 def _resolve_members(
-    specs: list[MemberSpec], start: dt.date
+    specs: list[MemberSpec], start: dt.date, kept: dict[str, Jurisdiction] | None = None
 ) -> list[tuple[Jurisdiction, Jurisdiction, str, str]]:
+    """The members with their parties and sides. ``kept``: the members a zone already has, by code, which
+    stay as they are even if their code has since been abolished; any other must exist on ``start``."""
+    kept_given = kept is not None
+    kept = kept or {}
     errors: list[dict[str, Any]] = []
     resolved = []
     seen: set[str] = set()
@@ -101,21 +112,23 @@ def _resolve_members(
             )
             continue
         seen.add(spec.code)
-        member = (
+        member = kept.get(spec.code) or (
             Jurisdiction.objects.valid_on(start)
             .filter(code=spec.code)
             .select_related("parent__parent")
             .first()
         )
         if member is None:
+            message = (
+                _("No jurisdiction with code %(code)s exists today.")
+                if kept_given
+                else _("No jurisdiction with code %(code)s exists on %(date)s, the zone's start date.")
+            )
             errors.append(
                 {
                     "field": field,
                     "code": "member_not_valid_at_start",
-                    "message": _(
-                        "No jurisdiction with code %(code)s exists on %(date)s, the zone's start date."
-                    )
-                    % {"code": spec.code, "date": start.isoformat()},
+                    "message": message % {"code": spec.code, "date": start.isoformat()},
                 }
             )
             continue
@@ -410,6 +423,8 @@ def update_zone(
 ) -> AdjacentZone:
     require(actor, "change", zone)
     zone = AdjacentZone.objects.select_for_update().get(pk=zone.pk)
+    if changes.get("parent") is not None:
+        _check_parent(actor, zone, changes["parent"])
     if "name" in changes and str(changes["name"]).strip() != zone.name:
         _duplicate_of(
             actor, zone.metro, str(changes["name"]).strip(), zone.established, set(), exclude=zone.pk
@@ -418,4 +433,143 @@ def update_zone(
     if diff:
         audit(actor, "zone.update", zone, change_record(diff, expected_version))
         bump_scope_version()
+    return zone
+
+
+def _check_parent(actor: Any, zone: AdjacentZone, parent: AdjacentZone) -> None:
+    """A zone may be part of another zone of its metropolitan area that the actor sees, never of itself or
+    of a zone within it."""
+    if not restrict(AdjacentZone.objects.filter(pk=parent.pk), actor, "view").exists():
+        raise ValidationFailed(_("Choose a zone you can see."), code="invalid_choice", field="parent")
+    node: AdjacentZone | None = parent
+    while node is not None:
+        if node.pk == zone.pk:
+            raise ValidationFailed(
+                _("A zone cannot be part of itself or of a zone within it."),
+                code="parent_cycle",
+                field="parent",
+            )
+        node = node.parent
+    if parent.metro_id != zone.metro_id:
+        raise ValidationFailed(
+            _("The zone it is part of must lie in the same metropolitan area."),
+            code="invalid_choice",
+            field="parent",
+        )
+
+
+def _member_index(specs: list[MemberSpec], code: str) -> int:
+    return next(i for i, spec in enumerate(specs) if spec.code == code)
+
+
+@transaction.atomic
+def update_zone_members(
+    *, actor: Any, zone: AdjacentZone, members: list[MemberSpec], expected_version: Any
+) -> AdjacentZone:
+    """Replace a zone's members, with the rules of ``create_zone``: every member inside the metropolitan
+    area, at least two sides (a side is a party: two members acting for one city are one side), not the
+    members of another zone from the same day. A zone office adds only members inside the territory it
+    already runs (a member beyond it would widen its own sight); the metropolitan-area office adds any
+    member of the metropolitan area. Members kept stay as they were (with their start); a new member starts
+    today. The zone gets a new version (a concurrent edit is refused as stale) and an audit entry naming
+    the members added and removed; everyone's scope is recomputed, since members decide who reaches it."""
+    require(actor, "change", zone)
+    zone = AdjacentZone.objects.select_for_update().select_related("metro").get(pk=zone.pk)
+    check_version(expected_version, zone.version)
+    current = {
+        m.jurisdiction.code: m for m in zone.members.select_related("jurisdiction__parent__parent", "party")
+    }
+    if len(members) < 2:
+        raise ValidationFailed(
+            _("A zone needs members on at least two sides."), code="one_sided_zone", field="members"
+        )
+    today = timezone.localdate()
+    resolved = _resolve_members(members, today, kept={code: m.jurisdiction for code, m in current.items()})
+    if outside_metro := _outside(resolved, _metro_territory(zone.metro)):
+        raise ValidationFailed(
+            _("These members lie outside the metropolitan area: %(codes)s")
+            % {"codes": ", ".join(outside_metro)},
+            code="member_outside_metro",
+            field=f"members.{_member_index(members, outside_metro[0])}.code",
+        )
+    metro_office = restrict(MetroArea.objects.filter(pk=zone.metro_id), actor, "add_zone").exists()
+    if not metro_office:
+        added = [(m, p, s, r) for m, p, s, r in resolved if m.code not in current]
+        beyond = _outside(added, scope_of(actor).office_territory())
+        if beyond:
+            raise ForbiddenError(
+                _(
+                    "%(member)s lies beyond the territory your office runs; only the metropolitan-area "
+                    "office may add it."
+                )
+                % {
+                    "member": next(
+                        m.display_name(translation.get_language() or "zh-hans")
+                        for m, *_rest in resolved
+                        if m.code == beyond[0]
+                    )
+                },
+                field=f"members.{_member_index(members, beyond[0])}.code",
+            )
+    _duplicate_of(
+        actor, zone.metro, zone.name, zone.established, {m.pk for m, *_rest in resolved}, exclude=zone.pk
+    )
+    wanted = {m.code: (m, party, side, role) for m, party, side, role in resolved}
+    added_codes = [code for code in wanted if code not in current]
+    removed_codes = [code for code in current if code not in wanted]
+    roles = {
+        code: [current[code].role, wanted[code][3]]
+        for code in wanted
+        if code in current and current[code].role != wanted[code][3]
+    }
+    if not (added_codes or removed_codes or roles):
+        return zone
+    ZoneMember.objects.filter(zone=zone, jurisdiction__code__in=removed_codes).delete()
+    for code in added_codes:
+        member, party, side, role = wanted[code]
+        ZoneMember.objects.create(
+            zone=zone, jurisdiction=member, party=party, side=side, role=role, since=today
+        )
+    for code, (_before, after) in roles.items():
+        ZoneMember.objects.filter(pk=current[code].pk).update(role=after)
+    _next_version(zone)
+    data: dict[str, Any] = {}
+    if added_codes:
+        data["members_added"] = added_codes
+    if removed_codes:
+        data["members_removed"] = removed_codes
+    if roles:
+        data["member_roles"] = roles
+    audit(actor, "zone.members", zone, data)
+    bump_scope_version()
+    forget_scope(actor)
+    return zone
+
+
+def _next_version(zone: AdjacentZone) -> None:
+    """Raise the zone's version as apply_changes does (compare-and-set) and write its history row."""
+    written = AdjacentZone.objects.filter(pk=zone.pk, version=zone.version).update(version=F("version") + 1)
+    if written != 1:
+        raise ConflictError(
+            _("This record was changed by someone else since you opened it; reload and try again."),
+            field="version",
+        )
+    zone.version += 1
+    zone.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def edit_zone(
+    *,
+    actor: Any,
+    zone: AdjacentZone,
+    changes: dict[str, Any],
+    members: list[MemberSpec] | None,
+    expected_version: Any,
+) -> AdjacentZone:
+    """The zone's edit page in one step: its fields (``update_zone``) and, when given, its members
+    (``update_zone_members``), both or neither, against the version the editor opened."""
+    zone = update_zone(actor=actor, zone=zone, changes=changes, expected_version=expected_version)
+    if members is not None:
+        zone = update_zone_members(actor=actor, zone=zone, members=members, expected_version=zone.version)
     return zone

@@ -8,14 +8,19 @@ from .grants import grant_create, grant_detail, grant_list, grant_withdraw
 from .home import healthz, home
 from .jurisdictions import jurisdiction_detail, jurisdiction_list
 from .organisations import (
+    organisation_create,
     organisation_detail,
+    organisation_edit,
     organisation_import,
     organisation_import_template,
     organisation_list,
+    person_create,
+    person_edit,
     person_unmask,
 )
 from .people import person_list
-from .zones import geojson, metro_map, zone_create, zone_decide, zone_detail, zone_list
+from .pickers import pick
+from .zones import geojson, metro_map, zone_create, zone_decide, zone_detail, zone_edit, zone_list
 
 __all__ = [
     "audit_list",
@@ -29,18 +34,24 @@ __all__ = [
     "jurisdiction_detail",
     "jurisdiction_list",
     "metro_map",
+    "organisation_create",
     "organisation_detail",
+    "organisation_edit",
     "organisation_documents",
     "organisation_import",
     "organisation_import_template",
     "organisation_list",
+    "person_create",
+    "person_edit",
     "person_list",
     "person_unmask",
+    "pick",
     "set_language",
     "tokens",
     "zone_create",
     "zone_decide",
     "zone_detail",
+    "zone_edit",
     "zone_list",
     "zone_sheet",
 ]

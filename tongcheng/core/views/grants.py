@@ -30,11 +30,8 @@ from ..forms import (
     grant_candidates,
 )
 from ..models import (
-    AdjacentZone,
-    MetroArea,
     Role,
     RoleGrant,
-    ZoneStatus,
 )
 from ..services import grants
 
@@ -129,17 +126,6 @@ def grant_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _grantable_codes(user) -> list[tuple[str, str]]:
-    """Suggestions for the scope field: the metropolitan areas and zones the office runs."""
-    metros = MetroArea.objects.visible_to(user, "change").values_list("code", "name")
-    zones_ = (
-        AdjacentZone.objects.visible_to(user, "change")
-        .filter(status=ZoneStatus.ACTIVE)
-        .values_list("code", "name")
-    )
-    return [*metros, *zones_]
-
-
 @login_required
 def grant_create(request: HttpRequest) -> HttpResponse:
     _require_office(request.user)
@@ -159,7 +145,7 @@ def grant_create(request: HttpRequest) -> HttpResponse:
                     **data["scope"],
                 )
             except ServiceError as exc:
-                field = {"scope": "scope_code"}.get(exc.field or "", exc.field)
+                field = {"scope": "scope_name"}.get(exc.field or "", exc.field)
                 form.add_error(field if field in form.fields else None, str(exc.message))
                 status = exc.status if exc.status in {403, 409} else 400
             else:
@@ -175,7 +161,7 @@ def grant_create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "find": find,
         "candidates": grant_candidates(request.user, find) if find else None,
-        "scope_codes": _grantable_codes(request.user),
+        "pick_url": reverse("pick"),
     }
     return render(request, "core/grant_form.html", context, status=status)
 

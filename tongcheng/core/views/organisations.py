@@ -17,31 +17,36 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from tongcheng.kit.access import scope_of, visible_or_none, window_rows_q
+from tongcheng.kit.access import can, scope_of, visible_or_none, window_rows_q
 from tongcheng.kit.filters import Choices, Code, Mine
 from tongcheng.kit.history import record_history
 from tongcheng.kit.importing import TableError, TableRows, import_summary, import_template, run_import
 from tongcheng.kit.jobs.imports import start_import_job
 from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
-from tongcheng.kit.services import ServiceError, get_visible
+from tongcheng.kit.services import ServiceError, ValidationFailed, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 
 from .. import selectors
 from ..bilingual import text_for
 from ..forms import (
     ImportForm,
+    OrganisationEditForm,
+    OrganisationForm,
+    PersonForm,
     UnmaskForm,
 )
 from ..imports import organisation_import_spec
 from ..models import (
     AdjacentZone,
+    Jurisdiction,
     Organisation,
     OrganisationKind,
     Person,
 )
 from ..scope import STAFF_ROLES
-from ..services import organisations
+from ..services import organisations, people
 from ..validators import mask_id_number
+from .forms_support import place_service_error
 from .jurisdictions import DIVISION_CODE
 
 # --- organisations ---------------------------------------------------------------------------------------
@@ -118,7 +123,12 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         request,
         qs,
         ORGANISATION_LIST,
-        extra={"import_url": reverse("organisation_import") if can_import else None},
+        extra={
+            "import_url": reverse("organisation_import") if can_import else None,
+            "create_url": reverse("organisation_create")
+            if scope_of(request.user).has_role("office")
+            else None,
+        },
     )
 
 
@@ -245,6 +255,7 @@ def organisation_detail(request: HttpRequest, key: str) -> HttpResponse:
         ],
         "children": Organisation.objects.visible_to(request.user).filter(parent=org),
         "history": record_history(request, org),
+        "can_change": can(request.user, "change", org),
         "can_unmask": Person.objects.visible_to(request.user, "unmask").filter(organisation=org).exists(),
     }
     return render(request, "core/organisation_detail.html", context)
@@ -271,3 +282,165 @@ def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
         return redirect("organisation_detail", key=person.organisation.key)
     return render(request, "core/unmasked.html", {"person": person, "number": number})
+
+
+# --- creating and editing organisations and people ------------------------------------------------------
+# Offices only (the ``change`` action of core/rules.py): another user who sees the organisations gets 403,
+# one who sees none of them 404, as for any record out of sight.
+
+
+def _require_organisation_editor(user) -> None:
+    if scope_of(user).has_role("office"):
+        return
+    if Organisation.objects.visible_to(user).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def _changeable(request: HttpRequest, model, **lookup):
+    """The record if the user may change it; 404 out of sight, 403 in sight only."""
+    try:
+        obj = get_visible(model, request.user, **lookup)
+    except ServiceError as exc:
+        raise Http404 from exc
+    if not can(request.user, "change", obj):
+        raise PermissionDenied
+    return obj
+
+
+def _refused(exc: ServiceError, form, aliases: dict[str, str] | None = None) -> int:
+    if exc.status == 404:
+        raise Http404 from exc
+    place_service_error(exc, form, aliases=aliases)
+    return exc.status
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    _require_organisation_editor(request.user)
+    form = OrganisationForm(request.POST or None, actor=request.user)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            jurisdiction = Jurisdiction.objects.current().filter(code=data["jurisdiction_code"]).first()
+            try:
+                if jurisdiction is None:
+                    raise ValidationFailed(_("Choose a jurisdiction."), code="required", field="jurisdiction")
+                org = organisations.create_organisation(
+                    actor=request.user,
+                    key=data["key"],
+                    name=data["name"],
+                    name_en=data["name_en"],
+                    kind=data["kind"],
+                    jurisdiction=jurisdiction,
+                    zone=data["zone"],
+                    established=data["established"],
+                    description=data["description"],
+                    description_en=data["description_en"],
+                )
+            except ServiceError as exc:
+                status = _refused(exc, form)
+            else:
+                messages.success(
+                    request, _("Organisation %(name)s created.") % {"name": text_for(org, "name")}
+                )
+                return redirect("organisation_detail", key=org.key)
+    context = {"form": form, "title": _("New organisation"), "back_url": reverse("organisation_list")}
+    return render(request, "core/record_form.html", {**context, "pick_url": reverse("pick")}, status=status)
+
+
+ORGANISATION_FORM_FIELDS = ("name", "name_en", "kind", "established", "description", "description_en")
+
+
+@login_required
+def organisation_edit(request: HttpRequest, key: str) -> HttpResponse:
+    org = _changeable(request, Organisation, key=key)
+    initial = {name: getattr(org, name) for name in ORGANISATION_FORM_FIELDS}
+    form = OrganisationEditForm(request.POST or None, initial={**initial, "version": org.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                organisations.update_organisation(
+                    actor=request.user,
+                    organisation=org,
+                    changes={name: data[name] for name in ORGANISATION_FORM_FIELDS},
+                    expected_version=data["version"],
+                )
+            except ServiceError as exc:
+                status = _refused(exc, form)
+            else:
+                messages.success(request, _("Organisation %(name)s saved.") % {"name": text_for(org, "name")})
+                return redirect("organisation_detail", key=org.key)
+    context = {
+        "form": form,
+        "title": _("Edit %(name)s") % {"name": text_for(org, "name")},
+        "back_url": reverse("organisation_detail", args=[org.key]),
+    }
+    return render(request, "core/record_form.html", context, status=status)
+
+
+@login_required
+def person_create(request: HttpRequest, key: str) -> HttpResponse:
+    org = _changeable(request, Organisation, key=key)
+    form = PersonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                people.create_person(
+                    actor=request.user,
+                    organisation=org,
+                    name=data["name"],
+                    position=data["position"],
+                    phone=data["phone"],
+                    id_number=data["id_number"],
+                )
+            except ServiceError as exc:
+                status = _refused(exc, form)
+            else:
+                messages.success(request, _("%(name)s added.") % {"name": data["name"]})
+                return redirect("organisation_detail", key=org.key)
+    context = {
+        "form": form,
+        "title": _("New person in %(organisation)s") % {"organisation": text_for(org, "name")},
+        "back_url": reverse("organisation_detail", args=[org.key]),
+    }
+    return render(request, "core/record_form.html", context, status=status)
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _changeable(request, Person.objects.select_related("organisation"), pk=pk)
+    masked = organisations.masked_id_number(person)
+    initial = {"name": person.name, "position": person.position, "phone": person.phone}
+    form = PersonForm(request.POST or None, initial={**initial, "version": person.version}, masked_id=masked)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            changes = {name: data[name] for name in ("name", "position", "phone")}
+            if data["id_number"]:  # empty keeps the stored number, which the page never holds
+                changes["id_number"] = data["id_number"]
+            try:
+                people.update_person(
+                    actor=request.user, person=person, changes=changes, expected_version=data["version"]
+                )
+            except ServiceError as exc:
+                status = _refused(exc, form)
+            else:
+                messages.success(request, _("%(name)s saved.") % {"name": data["name"]})
+                return redirect("organisation_detail", key=person.organisation.key)
+    context = {
+        "form": form,
+        "title": _("Edit %(name)s") % {"name": person.name},
+        "back_url": reverse("organisation_detail", args=[person.organisation.key]),
+    }
+    return render(request, "core/record_form.html", context, status=status)

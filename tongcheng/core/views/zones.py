@@ -14,20 +14,25 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
 from tongcheng.kit.access import can, own_rows_q, scope_of, visible_or_none
+from tongcheng.kit.audit_text import entry_lines, format_time
+from tongcheng.kit.audit_text import who as audit_who
 from tongcheng.kit.filters import Choices, Mine
 from tongcheng.kit.history import record_history
 from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
-from .. import geo, selectors
+from .. import geo, pickers, selectors
 from ..bilingual import is_english, text_for
 from ..forms import (
+    MemberEditFormSet,
     MemberFormSet,
     ZoneDecisionForm,
+    ZoneEditForm,
     ZoneForm,
 )
 from ..models import (
     AdjacentZone,
+    AuditEntry,
     Jurisdiction,
     MetroArea,
     Organisation,
@@ -35,6 +40,7 @@ from ..models import (
     ZoneStatus,
 )
 from ..services import zones
+from .forms_support import place_service_error
 
 # --- zones -----------------------------------------------------------------------------------------------
 
@@ -165,6 +171,23 @@ def _map_payload(zones_: list[AdjacentZone], zone_markers: bool = False, extra_c
     }
 
 
+def _member_changes(request: HttpRequest, zone: AdjacentZone) -> list[dict] | None:
+    """The zone's member changes, newest first, in words of the reader's language (members by their names):
+    ZoneMember keeps no history of its own, so the audit entries of ``update_zone_members`` are that
+    history. Shown to those who may read the zone's history (its rule's ``history`` action), like the
+    history panel itself."""
+    if not can(request.user, "history", zone):
+        return None
+    entries = (
+        AuditEntry.objects.filter(
+            object_type=AdjacentZone._meta.label_lower, object_id=str(zone.pk), action="zone.members"
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:50]
+    )
+    return [{"at": format_time(e.at), "who": audit_who(e), "lines": entry_lines(e)} for e in entries]
+
+
 @login_required
 def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
@@ -185,6 +208,7 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
         "children": AdjacentZone.objects.visible_to(request.user).filter(parent=zone),
         "map": _map_payload([zone]),
         "history": record_history(request, zone),
+        "member_changes": _member_changes(request, zone),
         "can_change": can(request.user, "change", zone),
         "can_decide": zone.status == ZoneStatus.PROPOSED and can(request.user, "approve", zone),
         "decision_form": ZoneDecisionForm(),
@@ -218,6 +242,16 @@ def zone_decide(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("zone_detail", code=zone.code)
 
 
+def _member_specs(formset) -> tuple[list[zones.MemberSpec], list[int]]:
+    """The members the formset names, and for each the index of its row (to show a refusal beside it)."""
+    chosen = formset.chosen()
+    return [zones.MemberSpec(code=code, role=role) for _i, code, role in chosen], [i for i, *_r in chosen]
+
+
+def _picker_context() -> dict:
+    return {"pick_url": reverse("pick")}
+
+
 @login_required
 def zone_create(request: HttpRequest) -> HttpResponse:
     metro = MetroArea.objects.visible_to(request.user).first()
@@ -228,13 +262,14 @@ def zone_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ZoneForm(request.POST or None)
     status = 200
-    formset = MemberFormSet(request.POST or None, prefix="members")
+    formset = MemberFormSet(
+        request.POST or None, prefix="members", actor=request.user, within=pickers.metro_paths(metro)
+    )
+    members_errors: list[str] = []
+    if request.method == "POST":
+        status = 400
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        specs = [
-            zones.MemberSpec(code=f.cleaned_data["code"], role=f.cleaned_data["role"])
-            for f in formset.forms
-            if f.cleaned_data.get("code")
-        ]
+        specs, rows = _member_specs(formset)
         data = form.cleaned_data
         try:
             zone = zones.create_zone(
@@ -250,8 +285,7 @@ def zone_create(request: HttpRequest) -> HttpResponse:
                 members=specs,
             )
         except ServiceError as exc:
-            for item in exc.errors or [{"field": exc.field, "message": str(exc.message)}]:
-                form.add_error(None, item["message"])
+            members_errors = place_service_error(exc, form, formset, rows)
             # The same status as the API (403 for a refusal, 422 for invalid input), with the form kept.
             status = exc.status
         else:
@@ -267,9 +301,88 @@ def zone_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Zone %(name)s created.") % {"name": zone.name})
             return redirect("zone_detail", code=zone.code)
-    return render(
-        request, "core/zone_form.html", {"form": form, "formset": formset, "metro": metro}, status=status
+    context = {
+        "form": form,
+        "formset": formset,
+        "metro": metro,
+        "members_errors": members_errors,
+        **_picker_context(),
+    }
+    return render(request, "core/zone_form.html", context, status=status)
+
+
+ZONE_FORM_FIELDS = (
+    "name",
+    "name_en",
+    "kind",
+    "parent",
+    "established",
+    "ended",
+    "planning_area_km2",
+    "start_area_km2",
+    "description",
+    "description_en",
+)
+
+
+@login_required
+def zone_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """The zone's office (or the metropolitan-area office) edits the zone and its members: 404 for a zone out
+    of sight, 403 for one in sight that the user may not change."""
+    try:
+        zone = get_visible(AdjacentZone.objects.select_related("metro", "parent"), request.user, code=code)
+    except ServiceError as exc:
+        raise Http404 from exc
+    if not can(request.user, "change", zone):
+        raise PermissionDenied
+    members = list(zone.members.select_related("jurisdiction").order_by("side", "jurisdiction__code"))
+    known = {m.jurisdiction.code: {m.jurisdiction.name, m.jurisdiction.name_en} - {""} for m in members}
+    initial = {name: getattr(zone, name) for name in ZONE_FORM_FIELDS}
+    form = ZoneEditForm(
+        request.POST or None, zone=zone, actor=request.user, initial={**initial, "version": zone.version}
     )
+    formset = MemberEditFormSet(
+        request.POST or None,
+        prefix="members",
+        initial=[
+            {"member": text_for(m.jurisdiction, "name"), "code": m.jurisdiction.code, "role": m.role}
+            for m in members
+        ],
+        actor=request.user,
+        within=pickers.metro_paths(zone.metro),
+        known=known,
+    )
+    status = 200
+    members_errors: list[str] = []
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and formset.is_valid():
+            specs, rows = _member_specs(formset)
+            data = form.cleaned_data
+            try:
+                zones.edit_zone(
+                    actor=request.user,
+                    zone=zone,
+                    changes={name: data[name] for name in ZONE_FORM_FIELDS if name in form.fields},
+                    members=specs,
+                    expected_version=data["version"],
+                )
+            except ServiceError as exc:
+                if exc.status == 404:
+                    raise Http404 from exc
+                members_errors = place_service_error(exc, form, formset, rows)
+                status = exc.status
+            else:
+                messages.success(request, _("Zone %(name)s saved.") % {"name": text_for(zone, "name")})
+                return redirect("zone_detail", code=zone.code)
+    context = {
+        "zone": zone,
+        "form": form,
+        "formset": formset,
+        "members_errors": members_errors,
+        **_picker_context(),
+    }
+    return render(request, "core/zone_edit.html", context, status=status)
 
 
 @login_required
