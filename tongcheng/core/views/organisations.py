@@ -170,7 +170,7 @@ def _organisation_import_checked(request: HttpRequest, limit: int) -> HttpRespon
         return _import_page(request, form, status=413 if form.has_error("file", "too_large") else 400)
     upload = form.cleaned_data["file"]
     try:
-        rows = read_table(upload.name, upload.file)
+        rows = list(read_table(upload.name, upload.file))
     except TableError as exc:
         form.add_error("file", exc.message)
         return _import_page(request, form, status=400)

@@ -45,7 +45,7 @@ def import_table(job: Job, *, spec: str, apply_good_rows: bool) -> None:
     report_progress(job, 2, _("Reading the file %(name)s.") % {"name": job.input_name})
     with open_input(job) as handle:
         try:
-            rows = read_table(job.input_name, getattr(handle, "file", handle))
+            rows = list(read_table(job.input_name, getattr(handle, "file", handle)))
         except TableError as exc:
             raise JobFailed(exc.message) from None
     read = ngettext("%(count)d row read.", "%(count)d rows read.", len(rows)) % {"count": len(rows)}
