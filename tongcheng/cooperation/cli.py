@@ -21,9 +21,9 @@ from tongcheng.cooperation.engine.io import (
     read_factors,
     read_indicators,
     read_local_shares,
-    read_receipts,
     write_outputs,
 )
+from tongcheng.cooperation.engine.reading import read_receipts_summed
 from tongcheng.cooperation.engine.settle import settle
 from tongcheng.cooperation.engine.types import EngineInputError, Settlement, parse_period_range
 
@@ -107,9 +107,20 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
         if override is not None:
             shares = ls.merge(shares, override)
     known_taxes = {r.tax_type for r in shares}
-    receipts = read_receipts(args.receipts, known_taxes, errors, check_uscc=not args.no_uscc_check)
-    agreements = read_agreements(args.agreements, errors)
+    agreements = read_agreements(
+        args.agreements, errors, known_taxes, periods=None if errors else (first, last)
+    )
     factors = read_factors(args.factors, errors) if args.factors else []
+    # receipts are summed per settlement group while they are read, which needs the agreements' scopes
+    read = read_receipts_summed(
+        args.receipts,
+        known_taxes,
+        errors,
+        agreements,
+        head_offices={f.enterprise for f in factors or ()},
+        check_uscc=not args.no_uscc_check,
+    )
+    receipts = read.receipts
     ids = {a.id for a in agreements.agreements} if agreements is not None else None
     contributions = read_contributions(args.contributions, errors, ids) if args.contributions else []
     indicators = read_indicators(args.indicators, errors) if args.indicators else None
@@ -148,7 +159,8 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
     summary = {
         "periods": args.periods,
         "inputs": {k: {"file": str(p), "sha256": _sha256(p)} for k, p in inputs.items()},
-        "rows": len(receipts),
+        "rows": read.rows,
+        "groups_read": len(receipts),
         "agreements": len(agreements.agreements),
         "totals": result.totals,
         "per_period": result.per_period,
@@ -159,7 +171,7 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
     written = write_outputs(result, args.out, summary)
     _say(
         stdout,
-        f"settled {len(receipts)} receipts, {len(agreements.agreements)} agreements, {args.periods}: "
+        f"settled {read.rows} receipts, {len(agreements.agreements)} agreements, {args.periods}: "
         f"{result.totals['groups']} groups, {len(result.transfers)} transfers -> "
         + ", ".join(p.name for p in written),
     )
