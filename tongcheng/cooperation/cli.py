@@ -1,7 +1,7 @@
 """Command line: ``tongcheng settle`` runs the revenue-sharing engine on files (docs/settlement-formats.md).
 
 Exit codes: 0 done; 2 invalid input (every problem is printed as file:row N:column C: message, and no
-output file is written).
+output file is written); 1 the results could not be written (the previous result folder is unchanged).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import numpy as np
 
 from tongcheng.cooperation.engine import local_shares as ls
 from tongcheng.cooperation.engine.io import (
+    InputErrors,
+    check_out_dir,
     read_agreements,
     read_contributions,
     read_factors,
@@ -28,6 +30,7 @@ from tongcheng.cooperation.engine.settle import settle
 from tongcheng.cooperation.engine.types import EngineInputError, Settlement, parse_period_range
 
 EXIT_INPUT = 2
+EXIT_OUTPUT = 1
 
 ROUNDING_RULE = (
     "Per (agreement, tax type, period, collecting treasury): base = round_half_even(sum(amount) x local share bp "
@@ -101,6 +104,9 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
     except EngineInputError as e:
         errors.append(f"--periods: {e.detail}")
         first = last = 0
+    out_problem = check_out_dir(args.out)
+    if out_problem is not None:
+        errors.append(out_problem)
     shares = ls.load_shipped()
     if args.local_shares:
         override = read_local_shares(args.local_shares, errors)
@@ -168,7 +174,18 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
         "rounding": ROUNDING_RULE,
         "transfers": len(result.transfers),
     }
-    written = write_outputs(result, args.out, summary)
+    try:
+        written = write_outputs(result, args.out, summary)
+    except InputErrors as e:  # the folder changed since the check at the start
+        for line in e.errors:
+            _say(stderr, line)
+        return EXIT_INPUT
+    except OSError as e:
+        _say(
+            stderr,
+            f"settle: cannot write the results into {args.out}: {e}; the previous results are unchanged",
+        )
+        return EXIT_OUTPUT
     _say(
         stdout,
         f"settled {read.rows} receipts, {len(agreements.agreements)} agreements, {args.periods}: "

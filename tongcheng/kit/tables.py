@@ -776,7 +776,8 @@ def open_table(
 
 
 def _accepted(kinds: Sequence[str]) -> str:
-    return " or ".join("." + k for k in kinds)
+    names = ["." + k for k in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _read_header(table: Table) -> None:

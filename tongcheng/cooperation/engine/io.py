@@ -507,13 +507,86 @@ def _write_dicts(path: Path, rows: list[dict[str, Any]]) -> None:
         w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
 
 
-def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) -> list[Path]:
-    """Write into a fresh temporary directory beside ``out_dir``, then move the files in.
+#: the files a run may write; a result folder holds nothing else (see ``check_out_dir``)
+RESULT_FILES = frozenset(
+    {
+        "allocations.csv",
+        "positions.csv",
+        "transfers.csv",
+        "summary.json",
+        "statistics.csv",
+        "headquarters.csv",
+    }
+)
 
-    A crash half-way therefore leaves no partial set of result files in ``out_dir``.
+
+def check_out_dir(out_dir: Path) -> str | None:
+    """Why ``out_dir`` cannot take the results, or None. A run replaces the folder as a whole, so it must
+    be new, empty, or a previous result folder: never a file, never a folder of other files."""
+    if out_dir.exists() and not out_dir.is_dir():
+        return f"--out: {out_dir} is a file; give a folder (a run replaces it as a whole)"
+    if out_dir.is_dir():
+        others = sorted(p.name for p in out_dir.iterdir() if p.name not in RESULT_FILES)
+        if others:
+            shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+            return (
+                f"--out: {out_dir} holds files that are not settlement results ({shown}); a run replaces "
+                "the folder as a whole, so give a new folder or a previous result folder"
+            )
+    parent = out_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"--out: {parent} is a file, so {out_dir} cannot be created"
+    return None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(done == 0)
+
+
+def replace_dir(new: Path, out_dir: Path) -> None:
+    """Make ``new`` the folder ``out_dir`` in one rename: a new folder is renamed into place; an existing
+    one is exchanged with it atomically (the old results end up in ``new``, which the caller removes).
+    Where the system cannot exchange, the old folder is renamed aside first and restored on failure."""
+    if not out_dir.exists():
+        os.rename(new, out_dir)
+        return
+    if _exchange(new, out_dir):
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    aside.rmdir()
+    os.rename(out_dir, aside)
+    try:
+        os.rename(new, out_dir)
+    except OSError:
+        os.rename(aside, out_dir)
+        raise
+    os.rename(aside, new)  # the caller removes ``new`` with the old results in it
+
+
+def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) -> list[Path]:
+    """Write every result file into a fresh temporary folder beside ``out_dir``, then replace ``out_dir``
+    by it in one rename (``replace_dir``).
+
+    A failure half-way leaves the previous results whole, and a re-run never mixes files of two runs (a
+    run without ``--factors`` leaves no headquarters.csv of an earlier run behind).
     """
+    problem = check_out_dir(out_dir)
+    if problem is not None:
+        raise InputErrors([problem])
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".settle-", dir=out_dir.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         jur = _safe_texts(result.jurisdictions)
         agr = _safe_texts(result.agreement_ids)
@@ -568,11 +641,18 @@ def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) ->
         (tmp / "summary.json").write_text(
             json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for item in sorted(tmp.iterdir()):
-            os.replace(item, out_dir / item.name)
-            written.append(out_dir / item.name)
-        return written
+        names = sorted(p.name for p in tmp.iterdir())
+        for name in names:  # on disk before the folder becomes the results
+            with (tmp / name).open("rb") as f:
+                os.fsync(f.fileno())
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the results from the user's group
+        replace_dir(tmp, out_dir)
+        return [out_dir / name for name in names]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
