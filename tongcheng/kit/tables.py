@@ -625,7 +625,7 @@ class Table:
                     column_names=names,
                     skip_rows=1,
                     use_threads=False,  # the handler learns a row's line number only when parsing in order
-                    block_size=max(1 << 16, min(batch_rows * 64, 1 << 22)),
+                    block_size=max(1 << 10, min(batch_rows * 64, 1 << 22)),
                     encoding="utf8" if self._encoding.startswith("utf-8") else self._encoding,
                 ),
                 parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=handler),
