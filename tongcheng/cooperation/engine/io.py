@@ -365,7 +365,7 @@ def read_indicators(path: Path, errors: list[str]) -> IndicatorRows | None:
     )
 
 
-#: JSON nested deeper than this is refused before it is parsed (Python's parser would recurse)
+#: where JSON too deep for Python's recursive parser is reported: the first bracket nested deeper than this
 MAX_JSON_DEPTH = 64
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
@@ -427,18 +427,18 @@ def read_agreements(
         line = raw.count(b"\n", 0, e.start) + 1
         errors.append(f"{path}:line {line}: not UTF-8 text (JSON files must be UTF-8)")
         return None
-    deep = _json_too_deep(text)
-    if deep is not None:
-        errors.append(
-            f"{path}:line {deep[0]}:column {deep[1]}: JSON nested more than {MAX_JSON_DEPTH} levels deep"
-        )
-        return None
     try:
         doc = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         errors.append(f"{path}:line {e.lineno}:column {e.colno}: invalid JSON: {e.msg}")
         return None
-    except (ValueError, RecursionError) as e:
+    except RecursionError:
+        deep = _json_too_deep(text) or (1, 1)
+        errors.append(
+            f"{path}:line {deep[0]}:column {deep[1]}: JSON nested more than {MAX_JSON_DEPTH} levels deep"
+        )
+        return None
+    except ValueError as e:
         errors.append(f"{path}: invalid JSON: {e}")
         return None
     try:
@@ -490,14 +490,21 @@ def _division_problems(path: Path, agreements: AgreementSet, first: int, last: i
 def _csv(path: Path, header: Sequence[str], columns: Sequence[Any]) -> None:
     """Text columns must already be safe for spreadsheets (``csv_cell``); numbers are written as they are."""
     pl.DataFrame(
-        {h: list(c) if not isinstance(c, np.ndarray) else c for h, c in zip(header, columns, strict=True)}
+        {
+            h: c if isinstance(c, np.ndarray | pl.Series) else list(c)
+            for h, c in zip(header, columns, strict=True)
+        }
     ).write_csv(path)
 
 
-def _safe_texts(values: Sequence[str]) -> np.ndarray:
-    # Applied to the (small) vocabularies, then indexed: text from the inputs (agreement ids, roles, tax
-    # types, codes) that Excel or WPS would run as a formula gets its leading quote at no cost per row.
-    return np.asarray([csv_cell(v) for v in values] or [""], dtype=object)
+def _coded(codes: np.ndarray, vocabulary: Sequence[str]) -> Any:
+    """A text column from codes into a vocabulary, as an Arrow string column. The (small) vocabulary is
+    made safe for spreadsheets once: text from the inputs (agreement ids, roles, tax types, codes) that
+    Excel or WPS would run as a formula gets its leading quote at no cost per row."""
+    import pyarrow as pa
+
+    safe = pa.array([csv_cell(v) for v in vocabulary] or [""], type=pa.string())
+    return pl.from_arrow(safe.take(pa.array(np.asarray(codes, dtype=np.int64))))
 
 
 def _write_dicts(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -588,26 +595,22 @@ def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) ->
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
-        jur = _safe_texts(result.jurisdictions)
-        agr = _safe_texts(result.agreement_ids)
-        tax = _safe_texts(result.tax_types)
-        roles = [[csv_cell(r) for r in parties] for parties in result.roles]
-        role_of = [
-            roles[a][s]
-            for a, s in zip(result.alloc_agreement.tolist(), result.alloc_party.tolist(), strict=True)
-        ]
-        periods = {
-            p: format_period(p) for p in set(result.alloc_period.tolist()) | set(result.pos_period.tolist())
-        }
+        # text columns as codes into small vocabularies made formula-safe once (``_coded``)
+        roles = [r for parties in result.roles for r in parties]
+        first_role = np.cumsum([0] + [len(parties) for parties in result.roles])
+        period_codes = np.concatenate([result.alloc_period, result.pos_period])
+        p0 = int(period_codes.min()) if period_codes.size else 0
+        n_periods = int(period_codes.max()) - p0 + 1 if period_codes.size else 1
+        periods = [format_period(p0 + k) for k in range(n_periods)]
         _csv(
             tmp / "allocations.csv",
             ("agreement", "period", "tax_type", "jurisdiction", "role", "ratio_bp", "base_fen", "share_fen"),
             (
-                agr[result.alloc_agreement].astype(str),
-                [periods[p] for p in result.alloc_period.tolist()],
-                tax[result.alloc_tax].astype(str),
-                jur[result.alloc_jurisdiction].astype(str),
-                role_of,
+                _coded(result.alloc_agreement, result.agreement_ids),
+                _coded(result.alloc_period - p0, periods),
+                _coded(result.alloc_tax, result.tax_types),
+                _coded(result.alloc_jurisdiction, result.jurisdictions),
+                _coded(first_role[result.alloc_agreement] + result.alloc_party, roles),
                 result.alloc_ratio_bp,
                 result.alloc_base,
                 result.alloc_share,
@@ -617,8 +620,8 @@ def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) ->
             tmp / "positions.csv",
             ("period", "jurisdiction", "collected_fen", "entitled_fen", "net_fen"),
             (
-                [periods[p] for p in result.pos_period.tolist()],
-                jur[result.pos_jurisdiction].astype(str),
+                _coded(result.pos_period - p0, periods),
+                _coded(result.pos_jurisdiction, result.jurisdictions),
                 result.pos_collected,
                 result.pos_entitled,
                 result.pos_net,
