@@ -5,8 +5,8 @@ DuckDB reference that reads the same CSV, computes the same split in SQL and wri
         [--out bench/results/settlement_e2e.json]
 
 The receipts CSV (synthetic, deterministic) is generated into a temporary folder and deleted afterwards.
-Each contender runs as its own child process, timed by wall clock, its peak RSS taken from the kernel's
-accounting of that process (``os.wait4``). The runs are interleaved (order alternating), and every run's
+Each contender runs as its own child process, timed by wall clock, its peak RSS and CPU time taken by GNU
+time (``/usr/bin/time``). The runs are interleaved (order alternating), and every run's
 ratio DuckDB/CLI is recorded. After the runs, the CLI's allocations.csv and positions.csv are compared with
 the reference's, to the fen. ``--large-rows N`` additionally settles one N-row file with the CLI alone
 (peak RSS only; the issue's 100,000,000-row case).
@@ -211,18 +211,21 @@ def duckdb_child(folder: Path, out: Path) -> None:
 
 
 def measured(command: list[str]) -> dict[str, float]:
-    """Wall time and peak RSS of one child process (its own rusage, from wait4)."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    err = child.stderr.read().decode() if child.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{command[:3]} failed: {err[-2000:]}")
+    """Wall time, CPU time and peak RSS of one child process. The peak RSS is taken by GNU time
+    (``/usr/bin/time -f %M``), a small process that forks the command: the rusage of a child forked
+    directly from this (large) process would count this process's pages before the exec."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        timed = ["/usr/bin/time", "-f", "%M %U %S", "-o", rss.name, *command]
+        started = time.perf_counter()
+        done = subprocess.run(timed, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"{command[:3]} failed: {done.stderr[-2000:]}")
+        kib, user, system = rss.read().split()[-3:]
     return {
         "wall_s": round(wall, 3),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mib": round(int(kib) / 1024, 1),
+        "cpu_s": round(float(user) + float(system), 3),
     }
 
 
