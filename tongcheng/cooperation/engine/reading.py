@@ -707,6 +707,12 @@ class _Sums:
         self._part(self._decode(uniq[nz], shape), sums)
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.dense is not None and self.shape is not None and not self.parts:
+            # the common case: one dense accumulator, whose non-zero bins are already unique and sorted
+            nz = np.flatnonzero(self.dense)
+            sums = self.dense[nz]
+            self.dense = None
+            return self._decode(nz, self.shape), sums
         self._set_aside()
         if not self.parts:
             return np.zeros((0, 5), dtype=np.int64), np.zeros(0, dtype=np.int64)
