@@ -1,7 +1,7 @@
 """Command line: ``tongcheng settle`` runs the revenue-sharing engine on files (docs/settlement-formats.md).
 
 Exit codes: 0 done; 2 invalid input (every problem is printed as file:row N:column C: message, and no
-output file is written).
+output file is written); 1 the results could not be written (the previous result folder is unchanged).
 """
 
 from __future__ import annotations
@@ -16,18 +16,21 @@ import numpy as np
 
 from tongcheng.cooperation.engine import local_shares as ls
 from tongcheng.cooperation.engine.io import (
+    InputErrors,
+    check_out_dir,
     read_agreements,
     read_contributions,
     read_factors,
     read_indicators,
     read_local_shares,
-    read_receipts,
     write_outputs,
 )
+from tongcheng.cooperation.engine.reading import read_receipts_summed
 from tongcheng.cooperation.engine.settle import settle
 from tongcheng.cooperation.engine.types import EngineInputError, Settlement, parse_period_range
 
 EXIT_INPUT = 2
+EXIT_OUTPUT = 1
 
 ROUNDING_RULE = (
     "Per (agreement, tax type, period, collecting treasury): base = round_half_even(sum(amount) x local share bp "
@@ -101,15 +104,29 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
     except EngineInputError as e:
         errors.append(f"--periods: {e.detail}")
         first = last = 0
+    out_problem = check_out_dir(args.out)
+    if out_problem is not None:
+        errors.append(out_problem)
     shares = ls.load_shipped()
     if args.local_shares:
         override = read_local_shares(args.local_shares, errors)
         if override is not None:
             shares = ls.merge(shares, override)
     known_taxes = {r.tax_type for r in shares}
-    receipts = read_receipts(args.receipts, known_taxes, errors, check_uscc=not args.no_uscc_check)
-    agreements = read_agreements(args.agreements, errors)
+    agreements = read_agreements(
+        args.agreements, errors, known_taxes, periods=None if errors else (first, last)
+    )
     factors = read_factors(args.factors, errors) if args.factors else []
+    # receipts are summed per settlement group while they are read, which needs the agreements' scopes
+    read = read_receipts_summed(
+        args.receipts,
+        known_taxes,
+        errors,
+        agreements,
+        head_offices={f.enterprise for f in factors or ()},
+        check_uscc=not args.no_uscc_check,
+    )
+    receipts = read.receipts
     ids = {a.id for a in agreements.agreements} if agreements is not None else None
     contributions = read_contributions(args.contributions, errors, ids) if args.contributions else []
     indicators = read_indicators(args.indicators, errors) if args.indicators else None
@@ -148,7 +165,8 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
     summary = {
         "periods": args.periods,
         "inputs": {k: {"file": str(p), "sha256": _sha256(p)} for k, p in inputs.items()},
-        "rows": len(receipts),
+        "rows": read.rows,
+        "groups_read": len(receipts),
         "agreements": len(agreements.agreements),
         "totals": result.totals,
         "per_period": result.per_period,
@@ -156,10 +174,21 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
         "rounding": ROUNDING_RULE,
         "transfers": len(result.transfers),
     }
-    written = write_outputs(result, args.out, summary)
+    try:
+        written = write_outputs(result, args.out, summary)
+    except InputErrors as e:  # the folder changed since the check at the start
+        for line in e.errors:
+            _say(stderr, line)
+        return EXIT_INPUT
+    except OSError as e:
+        _say(
+            stderr,
+            f"settle: cannot write the results into {args.out}: {e}; the previous results are unchanged",
+        )
+        return EXIT_OUTPUT
     _say(
         stdout,
-        f"settled {len(receipts)} receipts, {len(agreements.agreements)} agreements, {args.periods}: "
+        f"settled {read.rows} receipts, {len(agreements.agreements)} agreements, {args.periods}: "
         f"{result.totals['groups']} groups, {len(result.transfers)} transfers -> "
         + ", ".join(p.name for p in written),
     )

@@ -8,13 +8,11 @@ shows them: the header is row 1."""
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import islice
 from typing import IO, Any
 
@@ -27,7 +25,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongcheng.kit.textsafety import csv_row, from_csv_cell, write_xlsx_row
+from tongcheng.kit import tables
+from tongcheng.kit.tables import TableError
+from tongcheng.kit.textsafety import csv_row, write_xlsx_row
 
 from .services import ServiceError
 
@@ -50,27 +50,9 @@ __all__ = [
     "template_rows",
 ]
 
-# Below this expanded size an archive entry is not checked for its compression ratio: small XML parts of an
-# ordinary workbook can compress very well, and cannot hold a worker however well they compress.
-RATIO_CHECK_FROM_BYTES = 1024 * 1024
-_CSV_FIELD_LIMIT = csv.field_size_limit()
 
-
-class TableError(ValueError):
-    """The upload cannot be read as a table; ``row`` locates the problem when it lies in one row."""
-
-    def __init__(self, message: str, row: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.row = row
-
-
-@dataclass(frozen=True)
-class TableLimits:
-    max_rows: int  # data rows, the header not counted
-    xlsx_max_expanded_bytes: int
-    xlsx_max_ratio: int
-    xlsx_max_entries: int
+class TableLimits(tables.TableLimits):
+    """The reader's bounds (``tongcheng.kit.tables``), taken from the settings for uploads."""
 
     @classmethod
     def from_settings(cls) -> TableLimits:
@@ -171,199 +153,79 @@ class ImportSpec:
 
 # --- reading ----------------------------------------------------------------------------------------------
 
+# The reader's errors in the user's language, by code. Each msgid is the reader's own English text
+# (tables.MESSAGES; tests/kit/test_tables.py keeps the two equal), so the command line and the web say the
+# same thing about the same problem.
+_MESSAGES: dict[str, Any] = {
+    "unsupported_type": gettext_lazy("The file must end in %(accepted)s."),
+    "not_found": gettext_lazy("The file does not exist."),
+    "not_text": gettext_lazy("The file is neither UTF-8 nor GBK text."),
+    "mixed_encoding": gettext_lazy(
+        "Line %(line)d is not %(encoding)s like the rest of the file; save the whole file in one encoding."
+    ),
+    "nul": gettext_lazy("Row %(row)d contains a NUL character."),
+    "field_too_long": gettext_lazy("Row %(row)d has a value longer than %(limit)d characters."),
+    "bad_csv": gettext_lazy("Row %(row)d cannot be read as CSV."),
+    "line_break_in_value": gettext_lazy(
+        "Row %(row)d has a line break inside a value; keep each record on one line."
+    ),
+    "too_many_rows": gettext_lazy(
+        "The file has more than %(count)s rows; import at most that many at a time."
+    ),
+    "duplicate_column": gettext_lazy("The header names the column %(column)s twice."),
+    "too_many_values": gettext_lazy("Row %(row)d has more values than the header has columns."),
+    "invalid_xlsx": gettext_lazy("The file is not a valid .xlsx workbook."),
+    "xlsx_too_many_parts": gettext_lazy(
+        "The workbook has more than %(count)d parts; it is not a list export."
+    ),
+    "xlsx_too_large": gettext_lazy("The workbook expands to more than %(limit)s; it is not a list export."),
+    "xlsx_ratio": gettext_lazy(
+        "The workbook is compressed more than %(ratio)d to 1 and is refused as a possible zip bomb."
+    ),
+    "xlsx_row_unreadable": gettext_lazy("Row %(row)d of the workbook cannot be read."),
+    "formula_cell": gettext_lazy(
+        "Cell %(cell)s holds a formula; replace it by its value (Paste Special, Values) and save again."
+    ),
+    "number_too_large": gettext_lazy(
+        "Cell %(cell)s holds a number beyond 2^53, which a spreadsheet cannot store exactly; enter it as text."
+    ),
+    "invalid_parquet": gettext_lazy("The file is not a valid Parquet file."),
+    "unsupported_column_type": gettext_lazy(
+        "The column %(column)s has the type %(type)s, which cannot be read as text."
+    ),
+}
+
+
+def translated(error: tables.TableError) -> TableError:
+    """The same error with its message in the active language."""
+    params = dict(error.params)
+    if error.code == "xlsx_too_large":
+        params["limit"] = filesizeformat(params["limit"])
+    template = _MESSAGES.get(error.code)
+    message = str(template) % params if template is not None else error.message
+    return TableError(error.code, error.params, row=error.row, column=error.column, message=message)
+
 
 def read_table(upload_name: str, file: IO[bytes], limits: TableLimits | None = None) -> Iterator[Row]:
-    """The data rows of an uploaded .csv or .xlsx (read from the start of ``file``), as they are read; a
-    TableError is raised where the problem is met (an unknown file type at once)."""
-    limits = limits or TableLimits.from_settings()
-    name = upload_name.lower()
-    if name.endswith(".xlsx"):
-        return _rows(_xlsx_values(file, limits), limits, quoted=False)
-    if name.endswith(".csv"):
-        return _rows(_csv_values(file), limits, quoted=True)
-    raise TableError(_("Upload a .csv or .xlsx file."))
-
-
-def _rows(values: Iterator[list[str]], limits: TableLimits, quoted: bool) -> Iterator[Row]:
-    """Rows of values (header first) as numbered dicts. CSV cells lose the quote our export put in front
-    of formula-like text (``quoted``); xlsx cells are text as they are."""
-    header: list[str] | None = None
-    number = 0
-    while True:
-        try:
-            cells = next(values)
-        except StopIteration:
-            break
-        number += 1
-        if number > limits.max_rows + 1:
-            raise TableError(
-                _("The file has more than %(count)s rows; import at most that many at a time.")
-                % {"count": limits.max_rows}
-            )
-        if any("\x00" in cell for cell in cells):
-            raise TableError(_("Row %(row)d contains a NUL character.") % {"row": number}, row=number)
-        if quoted:
-            cells = [from_csv_cell(cell) for cell in cells]
-        if header is None:
-            header = [cell.strip() for cell in cells]
-            while header and not header[-1]:
-                header.pop()
-            named = [h for h in header if h]
-            if len(named) != len(set(named)):
-                twice = next(h for h in named if named.count(h) > 1)
-                raise TableError(
-                    _("The header names the column %(column)s twice.") % {"column": twice}, row=1
-                )
-            continue
-        if any(cell.strip() for cell in cells[len(header) :]):
-            raise TableError(
-                _("Row %(row)d has more values than the header has columns.") % {"row": number}, row=number
-            )
-        if not any(cell.strip() for cell in cells):
-            continue  # a blank row
-        cells = cells[: len(header)] + [""] * (len(header) - len(cells))
-        yield (number, {h: cell for h, cell in zip(header, cells, strict=True) if h})
-
-
-def _csv_encoding(file: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (which reads every GBK file that Chinese Excel saves),
-    decided by decoding the whole file in chunks without keeping it."""
-    for encoding, name in (("utf-8", "utf-8-sig"), ("gb18030", "gb18030")):
-        file.seek(0)
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            for chunk in iter(lambda: file.read(1 << 16), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return name
-    raise TableError(_("The file is neither UTF-8 nor GBK text."))
-
-
-def _csv_values(file: IO[bytes]) -> Iterator[list[str]]:
-    encoding = _csv_encoding(file)
-    file.seek(0)
-    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    """The data rows of an uploaded .csv or .xlsx (read from the start of ``file``) as an iterator of
+    ``(row number, {column: text})``, by the rules of ``tongcheng.kit.tables``. A file that cannot be
+    opened, or whose header is wrong, raises TableError here; a bad row raises it when it is reached."""
     try:
-        reader = csv.reader(text)
-        number = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                row = number + 1
-                if "field larger than field limit" in str(exc):
-                    raise TableError(
-                        _("Row %(row)d has a value longer than %(limit)d characters.")
-                        % {"row": row, "limit": _CSV_FIELD_LIMIT},
-                        row=row,
-                    ) from None
-                raise TableError(_("Row %(row)d cannot be read as CSV.") % {"row": row}, row=row) from None
-            number += 1
-            yield cells
-    finally:
-        text.detach()  # the upload's own file stays open for Django to close
-
-
-def _zip_entry_count(file: IO[bytes]) -> int | None:
-    """The entry count of the zip's end-of-central-directory record, read before the directory itself (whose
-    parsing costs memory and time for every entry it declares); None when there is no such record."""
-    file.seek(0, io.SEEK_END)
-    size = file.tell()
-    tail_size = min(size, 22 + 0xFFFF)  # the record is 22 bytes plus a comment of at most 64 KiB
-    file.seek(size - tail_size)
-    tail = file.read(tail_size)
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < 22:
-        return None
-    return int.from_bytes(tail[at + 10 : at + 12], "little")
-
-
-def _check_archive(file: IO[bytes], limits: TableLimits) -> None:
-    """Refuse a zip bomb from the archive's directory, before anything is decompressed. The sizes checked
-    are those the directory declares; zipfile never expands an entry past its declared size."""
-    invalid = _("The file is not a valid .xlsx workbook.")
-    count = _zip_entry_count(file)
-    if count is None:
-        raise TableError(invalid)
-    if count > limits.xlsx_max_entries:
-        raise TableError(
-            _("The workbook has more than %(count)d parts; it is not a list export.")
-            % {"count": limits.xlsx_max_entries}
+        rows = tables.read_rows(
+            upload_name, file, limits or TableLimits.from_settings(), kinds=("csv", "xlsx")
         )
-    file.seek(0)
+    except tables.TableError as exc:
+        if exc.code == "unsupported_type":
+            raise TableError(exc.code, message=_("Upload a .csv or .xlsx file.")) from None
+        raise translated(exc) from None
+    return _translating(rows)
+
+
+def _translating(rows: Iterator[Row]) -> Iterator[Row]:
     try:
-        with zipfile.ZipFile(file) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        raise TableError(invalid) from None
-    if len(entries) > limits.xlsx_max_entries:
-        raise TableError(
-            _("The workbook has more than %(count)d parts; it is not a list export.")
-            % {"count": limits.xlsx_max_entries}
-        )
-    if sum(e.file_size for e in entries) > limits.xlsx_max_expanded_bytes:
-        raise TableError(
-            _("The workbook expands to more than %(limit)s; it is not a list export.")
-            % {"limit": filesizeformat(limits.xlsx_max_expanded_bytes)}
-        )
-    for entry in entries:
-        if entry.file_size > RATIO_CHECK_FROM_BYTES and entry.file_size > limits.xlsx_max_ratio * max(
-            entry.compress_size, 1
-        ):
-            raise TableError(
-                _(
-                    "The workbook is compressed more than %(ratio)d to 1 and is refused as a possible zip bomb."
-                )
-                % {"ratio": limits.xlsx_max_ratio}
-            )
-    file.seek(0)
-
-
-def _xlsx_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel keeps every number as a float: 3.0 is the version 3
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
-    return str(value)
-
-
-def _xlsx_values(file: IO[bytes], limits: TableLimits) -> Iterator[list[str]]:
-    _check_archive(file, limits)
-    from openpyxl import load_workbook
-
-    invalid = _("The file is not a valid .xlsx workbook.")
-    try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any failure to open the archive as a workbook is this file's fault
-        raise TableError(invalid) from None
-    try:
-        if not book.worksheets:
-            raise TableError(invalid)
-        sheet = book.worksheets[0]
-        # Trust the cells, not the size the sheet declares: a claimed A1:XFD1048576 would make the reader
-        # pad every row to 16,384 cells and add empty rows up to a million.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        number = 0
-        while True:
-            try:
-                values = next(rows)
-            except StopIteration:
-                return
-            except Exception:  # noqa: BLE001 - broken XML or a bad cell inside the archive
-                raise TableError(
-                    _("Row %(row)d of the workbook cannot be read.") % {"row": number + 1}, row=number + 1
-                ) from None
-            number += 1
-            yield [_xlsx_text(v) for v in values]
-    finally:
-        book.close()
+        yield from rows
+    except tables.TableError as exc:
+        raise translated(exc) from None
 
 
 # --- checking and writing ---------------------------------------------------------------------------------

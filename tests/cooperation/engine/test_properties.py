@@ -159,8 +159,9 @@ def scenario(
                 "capped_party": parties[cp],
                 "cap_fen": draw(st.integers(0, 3 * 10**6)),
                 "consumed_fen": draw(st.integers(0, 10**6)),
-                "share_end": format_period(FIRST + draw(st.integers(0, 5))),
-                "extension_end": draw(st.sampled_from([None, format_period(LAST)])),
+                "share_end": min(format_period(FIRST + draw(st.integers(0, 5))), doc["term"]["end"]),
+                # within the term: an extension past the agreement's term is refused (issue 9)
+                "extension_end": draw(st.sampled_from([None, doc["term"]["end"]])),
             }
         elif kind == "contribution":
             floor = [draw(st.integers(0, 10_000 // k)) for _ in range(k)]

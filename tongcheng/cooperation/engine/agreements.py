@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .types import (
@@ -23,13 +23,23 @@ from .types import (
     Step,
     SteppedRatio,
     Term,
+    format_period,
     parse_period,
 )
+
+#: amounts in agreements (caps, baselines, consumed) stay below 2^62 fen, so no sum of them overflows int64
+MAX_FEN = 2**62
+
+
+def _short(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}…({len(text)} digits)"
 
 
 class _Ctx:
     def __init__(self, where: str) -> None:
         self.where = where
+        self.known_taxes: set[str] | None = None
 
     def err(self, path: str, message: str) -> EngineInputError:
         return EngineInputError(message, f"{self.where}:{path}")
@@ -43,9 +53,23 @@ class _Ctx:
     def integer(self, value: Any, path: str, lo: int | None = 0, hi: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.err(path, f"{value!r} is not an integer")
+        if abs(value) > MAX_FEN:
+            raise self.err(path, f"{_short(value)} is beyond 2^62, the largest amount the engine accepts")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise self.err(path, f"{value} outside {lo}..{hi if hi is not None else ''}")
         return value
+
+    def fields(self, raw: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
+        """Refuse a field the format does not define: a misspelt ``fraction_pb`` must not silently mean
+        the default."""
+        for key in raw:
+            if key not in allowed:
+                raise self.err(f"{path}.{key}", f"unknown field (expected one of {', '.join(allowed)})")
+
+    def tax_key(self, key: str, path: str) -> str:
+        if key != "*" and self.known_taxes is not None and key not in self.known_taxes:
+            raise self.err(path, f"unknown tax type {key!r} (see the local shares table)")
+        return key
 
     def bp_vector(self, value: Any, path: str, n: int, must_sum: bool = True) -> tuple[int, ...]:
         if not isinstance(value, list) or len(value) != n:
@@ -59,7 +83,10 @@ class _Ctx:
         if isinstance(value, list):
             return {"*": self.bp_vector(value, path, n)}
         if isinstance(value, dict) and value:
-            return {str(k): self.bp_vector(v, f"{path}.{k}", n) for k, v in value.items()}
+            return {
+                self.tax_key(str(k), f"{path}.{k}"): self.bp_vector(v, f"{path}.{k}", n)
+                for k, v in value.items()
+            }
         raise self.err(path, "expected a list of bp per party, or an object tax type -> list")
 
 
@@ -70,17 +97,46 @@ def _party_index(ctx: _Ctx, parties: Sequence[Party], value: Any, path: str) -> 
     raise ctx.err(path, f"{value!r} is not a party of the agreement")
 
 
+_RATIO_FIELDS = {
+    "fixed": ("kind", "bp"),
+    "stepped": ("kind", "steps"),
+    "contribution": ("kind", "floor_bp", "cap_bp", "initial_bp"),
+    "increment": ("kind", "bp", "stock_party", "baseline_fen"),
+    "capped": ("kind", "bp", "capped_party", "cap_fen", "consumed_fen", "share_end", "extension_end"),
+}
+_AGREEMENT_FIELDS = (
+    "id",
+    "name",
+    "parties",
+    "tie_order",
+    "scope",
+    "tax_types",
+    "term",
+    "base",
+    "ratio",
+    "statistics",
+    "note",
+)
+
+
 def _ratio(ctx: _Ctx, raw: Any, path: str, parties: Sequence[Party]) -> RatioRule:
     n = len(parties)
     if not isinstance(raw, dict):
         raise ctx.err(path, "expected an object")
     kind = raw.get("kind")
+    allowed = _RATIO_FIELDS.get(str(kind))
+    if allowed is not None:
+        ctx.fields(raw, allowed, path)
     if kind == "fixed":
         return FixedRatio(ctx.ratio_spec(raw.get("bp"), f"{path}.bp", n))
     if kind == "stepped":
         steps_raw = raw.get("steps")
         if not isinstance(steps_raw, list) or not steps_raw:
             raise ctx.err(f"{path}.steps", "expected a non-empty list of {from, bp}")
+        for i, st in enumerate(steps_raw):
+            if not isinstance(st, dict):
+                raise ctx.err(f"{path}.steps[{i}]", "expected an object {from, bp}")
+            ctx.fields(st, ("from", "bp"), f"{path}.steps[{i}]")
         steps = [
             Step(
                 ctx.period(s.get("from"), f"{path}.steps[{i}].from"),
@@ -110,7 +166,10 @@ def _ratio(ctx: _Ctx, raw: Any, path: str, parties: Sequence[Party]) -> RatioRul
         return IncrementRatio(
             ctx.ratio_spec(raw.get("bp"), f"{path}.bp", n),
             _party_index(ctx, parties, raw.get("stock_party"), f"{path}.stock_party"),
-            {str(k): ctx.integer(v, f"{path}.baseline_fen.{k}") for k, v in base.items()},
+            {
+                ctx.tax_key(str(k), f"{path}.baseline_fen.{k}"): ctx.integer(v, f"{path}.baseline_fen.{k}")
+                for k, v in base.items()
+            },
         )
     if kind == "capped":
         ext = raw.get("extension_end")
@@ -134,6 +193,15 @@ def _ratio(ctx: _Ctx, raw: Any, path: str, parties: Sequence[Party]) -> RatioRul
 def _agreement(ctx: _Ctx, raw: Any, path: str, parks: Mapping[str, Sequence[str]]) -> Agreement:
     if not isinstance(raw, dict):
         raise ctx.err(path, "expected an object")
+    ctx.fields(raw, _AGREEMENT_FIELDS, path)
+    for key, allowed in (
+        ("scope", ("parks", "enterprises", "projects", "collected_in")),
+        ("term", ("start", "end", "extension_end", "extended")),
+        ("base", ("kind", "fraction_bp")),
+        ("statistics", ("bp", "double_count")),
+    ):
+        if isinstance(raw.get(key), dict):
+            ctx.fields(raw[key], allowed, f"{path}.{key}")
     aid = raw.get("id")
     if not isinstance(aid, str) or not aid:
         raise ctx.err(f"{path}.id", "missing agreement id")
@@ -142,6 +210,8 @@ def _agreement(ctx: _Ctx, raw: Any, path: str, parks: Mapping[str, Sequence[str]
         raise ctx.err(f"{path}.parties", "expected a non-empty list of {jurisdiction, role}")
     parties = []
     for i, p in enumerate(praw):
+        if isinstance(p, dict):
+            ctx.fields(p, ("jurisdiction", "role"), f"{path}.parties[{i}]")
         j = str(p.get("jurisdiction", "")) if isinstance(p, dict) else ""
         if len(j) != 6 or not j.isdigit():
             raise ctx.err(f"{path}.parties[{i}].jurisdiction", f"{j!r} is not a 6-digit GB/T 2260 code")
@@ -164,7 +234,12 @@ def _agreement(ctx: _Ctx, raw: Any, path: str, parks: Mapping[str, Sequence[str]
     projects = tuple(str(p) for p in scope.get("projects", []))
     if not ents and not projects:
         raise ctx.err(f"{path}.scope", "the scope names no enterprise, park or project")
-    taxes = tuple(str(t) for t in raw.get("tax_types", []))
+    taxes_raw = raw.get("tax_types", [])
+    if not isinstance(taxes_raw, list):
+        raise ctx.err(f"{path}.tax_types", "expected a list of tax type codes")
+    taxes = tuple(ctx.tax_key(str(t), f"{path}.tax_types[{k}]") for k, t in enumerate(taxes_raw))
+    if "*" in taxes or len(set(taxes)) != len(taxes):
+        raise ctx.err(f"{path}.tax_types", "each tax type once, and no '*'")
     traw = raw.get("term")
     if not isinstance(traw, dict):
         raise ctx.err(f"{path}.term", "expected {start, end, extension_end, extended}")
@@ -186,9 +261,24 @@ def _agreement(ctx: _Ctx, raw: Any, path: str, parks: Mapping[str, Sequence[str]
         frac = {"*": frac}
     if not isinstance(frac, dict):
         raise ctx.err(f"{path}.base.fraction_bp", "expected bp, or an object tax type -> bp")
-    fractions = {str(k): ctx.integer(v, f"{path}.base.fraction_bp.{k}", 0, BP) for k, v in frac.items()}
+    fractions = {
+        ctx.tax_key(str(k), f"{path}.base.fraction_bp.{k}"): ctx.integer(
+            v, f"{path}.base.fraction_bp.{k}", 0, BP
+        )
+        for k, v in frac.items()
+    }
     base = BaseRule(braw["kind"], fractions)
     ratio = _ratio(ctx, raw.get("ratio"), f"{path}.ratio", parties)
+    if isinstance(ratio, CappedRatio):
+        # the capped party's sharing (and its extension) must lie within the agreement's term, or the
+        # term would silently cut it short
+        last = term.extension_end if term.extended and term.extension_end is not None else term.end
+        for field_name, month in (("share_end", ratio.share_end), ("extension_end", ratio.extension_end)):
+            if month is not None and last is not None and month > last:
+                raise ctx.err(
+                    f"{path}.ratio.{field_name}",
+                    f"runs past the agreement's term (ends {format_period(last)}); extend the term first",
+                )
     stats = None
     sraw = raw.get("statistics")
     if sraw is not None:
@@ -224,11 +314,16 @@ def _agreement(ctx: _Ctx, raw: Any, path: str, parks: Mapping[str, Sequence[str]
     )
 
 
-def parse_agreements(doc: Any, where: str = "agreements") -> AgreementSet:
-    """Parse and validate the agreements document; scopes of different agreements must not overlap."""
+def parse_agreements(
+    doc: Any, where: str = "agreements", known_taxes: Collection[str] | None = None
+) -> AgreementSet:
+    """Parse and validate the agreements document; scopes of different agreements must not overlap.
+    With ``known_taxes``, every tax type named (lists and per-tax maps) must be one of them."""
     ctx = _Ctx(where)
+    ctx.known_taxes = set(known_taxes) if known_taxes is not None else None
     if not isinstance(doc, dict) or not isinstance(doc.get("agreements"), list):
         raise ctx.err("$", "expected an object with an 'agreements' list")
+    ctx.fields(doc, ("parks", "agreements", "note"), "$")
     parks_raw = doc.get("parks", {})
     if not isinstance(parks_raw, dict):
         raise ctx.err("parks", "expected an object park id -> list of credit codes")

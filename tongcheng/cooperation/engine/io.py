@@ -8,7 +8,6 @@ Parquet the first record is row 1. Nothing is written unless every input is vali
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
@@ -21,9 +20,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from tongcheng.kit.tables import TableError, open_table
 from tongcheng.kit.textsafety import csv_cell
 
 from .local_shares import parse_rows
+from .reading import MAX_ERRORS_PER_COLUMN, amount_problem, ascii_text
 from .types import (
     AgreementSet,
     BranchFactors,
@@ -31,16 +32,14 @@ from .types import (
     EngineInputError,
     IndicatorRows,
     LocalShareRow,
-    Receipts,
     Settlement,
     format_period,
 )
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
-_PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
-_INTEGRAL_FLOAT = re.compile(r"^(-?\d+)\.0*$")
-MAX_ERRORS_PER_COLUMN = 20
+# [0-9], never \d: polars' \d also matches full-width and other Unicode digits, which int casts refuse
+_PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 class InputErrors(Exception):
@@ -64,57 +63,78 @@ def uscc_with_check(first17: str) -> str:
     return first17 + USCC_ALPHABET[(31 - s % 31) % 31]
 
 
+def uscc_valid_many(codes: Sequence[str]) -> np.ndarray:
+    """``uscc_valid`` over many codes at once (numpy over the character codes)."""
+    if not codes:
+        return np.zeros(0, dtype=bool)
+    lookup = np.full(128, -1, dtype=np.int64)
+    for i, ch in enumerate(USCC_ALPHABET):
+        lookup[ord(ch)] = i
+    ok = np.fromiter((len(c) == 18 and c.isascii() for c in codes), dtype=bool, count=len(codes))
+    if not ok.any():
+        return ok
+    good = [c for c, k in zip(codes, ok.tolist(), strict=True) if k]
+    chars = np.frombuffer("".join(good).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    values = lookup[np.minimum(chars, 127)]
+    valid_chars = (values >= 0).all(axis=1)
+    weights = np.asarray(_USCC_WEIGHTS, dtype=np.int64)
+    check = (31 - (values[:, :17] * weights).sum(axis=1) % 31) % 31
+    ok[np.flatnonzero(ok)] = valid_chars & (check == values[:, 17])
+    return ok
+
+
 # ---------------------------------------------------------------------------------------------------
-# tabular reading
+# tabular reading (small tables; receipts are read in batches by ``reading``)
 # ---------------------------------------------------------------------------------------------------
 
 
-def _decode(raw: bytes) -> str:
-    # Chinese Excel saves "CSV" as GBK (code page 936); GB18030 is its superset and decodes every GBK file
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
+def table_error_line(path: Path, error: TableError) -> str:
+    if error.code == "not_found":
+        return f"{path}: file not found"
+    where = f"{path}"
+    if error.row is not None:
+        where += f":row {error.row}"
+    if error.column is not None:
+        where += f":column {error.column}"
+    return f"{where}: {error.message}"
 
 
 def read_table(path: Path) -> tuple[pl.DataFrame, int]:
-    """All columns as trimmed strings, and the row number of the first record (2 with a header row)."""
-    suffix = path.suffix.lower()
+    """All columns as trimmed strings (through the shared reader, ``tongcheng.kit.tables``), names in lower
+    case, full-width ASCII forms mapped to ASCII (``reading.FULL_WIDTH``), and the row number of the first
+    record; ``__row`` holds each record's row number."""
     try:
-        if suffix in (".csv", ".txt"):
-            text = _decode(path.read_bytes())
-            df = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
-            first = 2
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            df = pl.read_excel(path, engine="calamine", infer_schema_length=0)
-            first = 2
-        elif suffix == ".parquet":
-            df = pl.read_parquet(path)
-            first = 1
-        else:
-            raise InputErrors([f"{path}: unsupported file type {suffix!r} (use .csv, .xlsx or .parquet)"])
-    except InputErrors:
-        raise
-    except FileNotFoundError:
-        raise InputErrors([f"{path}: file not found"]) from None
-    except Exception as e:  # noqa: BLE001 - any parser failure is an input error of this file
-        raise InputErrors([f"{path}: cannot read: {e}"]) from None
-    df = df.rename({c: str(c).strip().lower() for c in df.columns})
+        with open_table(path) as table:
+            names = [h for h in table.header if h]
+            columns: dict[str, list[str]] = {n.lower(): [] for n in names}
+            numbers: list[int] = []
+            for batch in table.batches():
+                numbers.extend(batch.rows.tolist())
+                for n in names:
+                    columns[n.lower()].extend(batch.columns[n].to_pylist())
+            first = table.first_row
+    except TableError as e:
+        raise InputErrors([table_error_line(path, e)]) from None
+    df = pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in columns.items()})
+    df = df.with_columns(pl.col(c).str.strip_chars() for c in df.columns)
     df = df.with_columns(
-        pl.col(c).cast(pl.String).str.strip_chars().str.replace(r"^(-?\d+)\.0+$", "${1}") for c in df.columns
+        pl.col(c).map_batches(lambda s: pl.Series(s.name, ascii_text(s.to_list()), dtype=pl.String))
+        for c in df.columns
+        if c not in _FREE_TEXT and not df[c].str.contains(r"^[\x00-\x7f]*$").all()
     )
     # Excel turns a typed "2026-01" into a date cell; read such a date as its month
     months = [c for c in df.columns if c in _MONTH_COLUMNS]
     if months:
         df = df.with_columns(
-            pl.col(c).str.replace(r"^(\d{4}-\d{2})-\d{2}( 00:00:00(\.0+)?)?$", "${1}") for c in months
+            pl.col(c).str.replace(r"^([0-9]{4}-[0-9]{2})-[0-9]{2}( 00:00:00(\.0+)?)?$", "${1}")
+            for c in months
         )
+    df = df.with_columns(pl.Series("__row", numbers, dtype=pl.Int64))
     return df, first
 
 
 _MONTH_COLUMNS = ("period", "opened", "closed", "valid_from", "valid_to")
+_FREE_TEXT = ("name_zh", "name_en", "source", "project", "unit")
 
 
 class _Checker:
@@ -124,16 +144,15 @@ class _Checker:
     def require(self, columns: Sequence[str]) -> bool:
         missing = [c for c in columns if c not in self.df.columns]
         for c in missing:
-            self.errors.append(f"{self.path}:row {max(self.first - 1, 1)}:column {c}: missing column")
+            self.errors.append(f"{self.path}:row 1:column {c}: missing column")
         return not missing
 
     def bad(self, column: str, mask: pl.Series | np.ndarray, message: str) -> None:
         rows = np.flatnonzero(np.asarray(mask, dtype=bool))
         values = self.df[column].to_list() if rows.size else []
+        numbers = self.df["__row"].to_list() if rows.size else []
         for r in rows[:MAX_ERRORS_PER_COLUMN]:
-            self.errors.append(
-                f"{self.path}:row {int(r) + self.first}:column {column}: {message} (got {values[r]!r})"
-            )
+            self.errors.append(f"{self.path}:row {numbers[r]}:column {column}: {message} (got {values[r]!r})")
         if rows.size > MAX_ERRORS_PER_COLUMN:
             self.errors.append(
                 f"{self.path}:column {column}: {rows.size - MAX_ERRORS_PER_COLUMN} more rows: {message}"
@@ -152,16 +171,20 @@ class _Checker:
 
     def integer(self, column: str, optional: bool = False) -> pl.Series:
         s = self.df[column]
-        ok = s.str.contains(r"^-?\d{1,18}$").fill_null(optional)
+        ok = s.str.contains(r"^-?[0-9]{1,18}$").fill_null(optional)
         if optional:
             ok = ok | s.is_null() | (s == "")
-        self.bad(
-            column,
-            (~ok).to_numpy(),
-            "not an integer number of fen"
-            if column.endswith("fen") or column == "amount"
-            else "not an integer",
-        )
+        bad = np.flatnonzero(~ok.to_numpy())
+        money = column.endswith("fen") or column == "amount"
+        values = s.to_list()
+        numbers = self.df["__row"].to_list()
+        for r in bad[:MAX_ERRORS_PER_COLUMN].tolist():
+            message = amount_problem(values[r] or "") if money else "not an integer"
+            self.errors.append(f"{self.path}:row {numbers[r]}:column {column}: {message} (got {values[r]!r})")
+        if bad.size > MAX_ERRORS_PER_COLUMN:
+            self.errors.append(
+                f"{self.path}:column {column}: {bad.size - MAX_ERRORS_PER_COLUMN} more rows with errors"
+            )
         return s.cast(pl.Int64, strict=False).fill_null(0)
 
     def uscc(self, column: str) -> None:
@@ -183,12 +206,6 @@ def _period_codes(s: pl.Series) -> np.ndarray:
     return (y * 12 + m - 1).astype(np.int64)
 
 
-def _encode(s: pl.Series) -> tuple[np.ndarray, tuple[str, ...]]:
-    vocab = s.unique().sort()
-    codes = (s.rank("dense") - 1).cast(pl.Int64).to_numpy()
-    return codes, tuple(vocab.to_list())
-
-
 def _open_checked(path: Path, errors: list[str], columns: Sequence[str]) -> _Checker | None:
     """Read a table and check its required columns; on failure the errors are recorded and None returned."""
     try:
@@ -198,57 +215,6 @@ def _open_checked(path: Path, errors: list[str], columns: Sequence[str]) -> _Che
         return None
     ck = _Checker(path, df, first, errors)
     return ck if ck.require(columns) else None
-
-
-RECEIPT_COLUMNS = ("enterprise", "jurisdiction", "period", "tax_type", "amount")
-
-
-def read_receipts(
-    path: Path, known_taxes: set[str], errors: list[str], check_uscc: bool = True
-) -> Receipts | None:
-    ck = _open_checked(path, errors, RECEIPT_COLUMNS)
-    if ck is None:
-        return None
-    df = ck.df
-    n0 = len(errors)
-    for c in ("enterprise", "jurisdiction", "tax_type"):
-        ck.nonempty(c)
-    if check_uscc:
-        ck.uscc("enterprise")
-    ck.matches("jurisdiction", r"^\d{6}$", "not a 6-digit GB/T 2260 code")
-    ck.matches("period", _PERIOD_RE, "not a month YYYY-MM")
-    unknown = ~df["tax_type"].is_in(sorted(known_taxes)).fill_null(False)
-    ck.bad(
-        "tax_type",
-        unknown.to_numpy() & df["tax_type"].is_not_null().to_numpy(),
-        "unknown tax type (see the local shares table)",
-    )
-    amount = ck.integer("amount")
-    if len(errors) > n0:
-        return None
-    ent, ents = _encode(df["enterprise"])
-    jur, jurs = _encode(df["jurisdiction"])
-    tax, taxes = _encode(df["tax_type"])
-    project = None
-    projects: tuple[str, ...] = ()
-    if "project" in df.columns:
-        ps = df["project"].fill_null("")
-        codes, vocab = _encode(ps)
-        if vocab and vocab[0] == "":
-            codes, vocab = codes - 1, vocab[1:]
-        project, projects = codes, vocab
-    return Receipts(
-        ent,
-        jur,
-        _period_codes(df["period"]),
-        tax,
-        amount.to_numpy().astype(np.int64),
-        ents,
-        jurs,
-        taxes,
-        project,
-        projects,
-    )
 
 
 def read_local_shares(path: Path, errors: list[str]) -> list[LocalShareRow] | None:
@@ -291,8 +257,8 @@ def read_factors(path: Path, errors: list[str]) -> list[BranchFactors] | None:
     n0 = len(errors)
     ck.nonempty("enterprise")
     ck.nonempty("unit")
-    ck.matches("jurisdiction", r"^\d{6}$", "not a 6-digit GB/T 2260 code")
-    ck.matches("year", r"^\d{4}$", "not a year")
+    ck.matches("jurisdiction", r"^[0-9]{6}$", "not a 6-digit GB/T 2260 code")
+    ck.matches("year", r"^[0-9]{4}$", "not a year")
     money = {c: ck.integer(c) for c in ("revenue_fen", "payroll_fen", "assets_fen")}
     for c in money:
         ck.bad(c, (money[c] < 0).to_numpy(), "must not be negative")
@@ -333,11 +299,12 @@ def read_factors(path: Path, errors: list[str]) -> list[BranchFactors] | None:
                 flag("small_low_profit"),
             )
         )
+    rows = df["__row"].to_list()
     hq = {(f.enterprise, f.year) for f in out if f.is_head_office}
     for i, f in enumerate(out):
         if (f.enterprise, f.year) not in hq:
             errors.append(
-                f"{path}:row {i + ck.first}:column unit: enterprise {f.enterprise} year {f.year} has no unit 'HQ'"
+                f"{path}:row {rows[i]}:column unit: enterprise {f.enterprise} year {f.year} has no unit 'HQ'"
             )
             return None
     return out
@@ -352,7 +319,7 @@ def read_contributions(
     df = ck.df
     n0 = len(errors)
     ck.nonempty("agreement")
-    ck.matches("jurisdiction", r"^\d{6}$", "not a 6-digit GB/T 2260 code")
+    ck.matches("jurisdiction", r"^[0-9]{6}$", "not a 6-digit GB/T 2260 code")
     ck.matches("period", _PERIOD_RE, "not a month YYYY-MM")
     if agreements is not None:
         ck.bad(
@@ -398,22 +365,121 @@ def read_indicators(path: Path, errors: list[str]) -> IndicatorRows | None:
     )
 
 
-def read_agreements(path: Path, errors: list[str]) -> AgreementSet | None:
+#: where JSON too deep for Python's recursive parser is reported: the first bracket nested deeper than this
+MAX_JSON_DEPTH = 64
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _json_too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column) of the first bracket nested deeper than MAX_JSON_DEPTH, or None."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                at = m.start()
+                line = text.count("\n", 0, at) + 1
+                return line, at - (text.rfind("\n", 0, at) + 1) + 1
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice in one object; the second would silently win")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_agreements(
+    path: Path,
+    errors: list[str],
+    known_taxes: set[str] | None = None,
+    periods: tuple[int, int] | None = None,
+) -> AgreementSet | None:
+    """Read and check the agreements file: UTF-8 JSON (a BOM is allowed), no duplicated keys, no
+    NaN/Infinity, at most MAX_JSON_DEPTH levels; with ``known_taxes`` every tax type named must be
+    known; with ``periods`` (first, last) every party and ``collected_in`` code must be a GB/T 2260 code
+    in use in each settled year of the agreement's term."""
     from .agreements import parse_agreements
 
     try:
-        doc = json.loads(_decode(path.read_bytes()))
+        raw = path.read_bytes()
     except FileNotFoundError:
         errors.append(f"{path}: file not found")
         return None
+    except IsADirectoryError:
+        errors.append(f"{path}: is a directory, not a file")
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        errors.append(f"{path}:line {line}: not UTF-8 text (JSON files must be UTF-8)")
+        return None
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         errors.append(f"{path}:line {e.lineno}:column {e.colno}: invalid JSON: {e.msg}")
         return None
+    except RecursionError:
+        deep = _json_too_deep(text) or (1, 1)
+        errors.append(
+            f"{path}:line {deep[0]}:column {deep[1]}: JSON nested more than {MAX_JSON_DEPTH} levels deep"
+        )
+        return None
+    except ValueError as e:
+        errors.append(f"{path}: invalid JSON: {e}")
+        return None
     try:
-        return parse_agreements(doc, str(path))
+        agreements = parse_agreements(doc, str(path), known_taxes)
     except EngineInputError as e:
         errors.append(str(e))
         return None
+    if periods is not None:
+        bad = _division_problems(path, agreements, *periods)
+        if bad:
+            errors.extend(bad)
+            return None
+    return agreements
+
+
+def _division_problems(path: Path, agreements: AgreementSet, first: int, last: int) -> list[str]:
+    from . import divisions
+    from .types import CENTRAL_TREASURY
+
+    out = []
+    for i, ag in enumerate(agreements.agreements):
+        end = ag.term.end if ag.term.end is not None else last
+        if ag.term.extended and ag.term.extension_end is not None:
+            end = ag.term.extension_end
+        lo, hi = max(first, ag.term.start), min(last, end)
+        if lo > hi:
+            continue  # not settled in this run
+        named = [(f"parties[{k}].jurisdiction", p.jurisdiction) for k, p in enumerate(ag.parties)]
+        named += [(f"scope.collected_in[{k}]", j) for k, j in enumerate(ag.collected_in)]
+        for where, code in named:
+            if code == CENTRAL_TREASURY:
+                continue
+            for year in range(lo // 12, hi // 12 + 1):
+                if not divisions.in_use(code, year):
+                    what = "not in use" if divisions.known(code) else "not a GB/T 2260 code"
+                    out.append(
+                        f"{path}:agreements[{i}].{where}: {code} is {what} in {year}, "
+                        "a settled year of the agreement's term"
+                    )
+                    break
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -424,14 +490,21 @@ def read_agreements(path: Path, errors: list[str]) -> AgreementSet | None:
 def _csv(path: Path, header: Sequence[str], columns: Sequence[Any]) -> None:
     """Text columns must already be safe for spreadsheets (``csv_cell``); numbers are written as they are."""
     pl.DataFrame(
-        {h: list(c) if not isinstance(c, np.ndarray) else c for h, c in zip(header, columns, strict=True)}
+        {
+            h: c if isinstance(c, np.ndarray | pl.Series) else list(c)
+            for h, c in zip(header, columns, strict=True)
+        }
     ).write_csv(path)
 
 
-def _safe_texts(values: Sequence[str]) -> np.ndarray:
-    # Applied to the (small) vocabularies, then indexed: text from the inputs (agreement ids, roles, tax
-    # types, codes) that Excel or WPS would run as a formula gets its leading quote at no cost per row.
-    return np.asarray([csv_cell(v) for v in values] or [""], dtype=object)
+def _coded(codes: np.ndarray, vocabulary: Sequence[str]) -> Any:
+    """A text column from codes into a vocabulary, as an Arrow string column. The (small) vocabulary is
+    made safe for spreadsheets once: text from the inputs (agreement ids, roles, tax types, codes) that
+    Excel or WPS would run as a formula gets its leading quote at no cost per row."""
+    import pyarrow as pa
+
+    safe = pa.array([csv_cell(v) for v in vocabulary] or [""], type=pa.string())
+    return pl.from_arrow(safe.take(pa.array(np.asarray(codes, dtype=np.int64))))
 
 
 def _write_dicts(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -441,34 +514,103 @@ def _write_dicts(path: Path, rows: list[dict[str, Any]]) -> None:
         w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
 
 
-def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) -> list[Path]:
-    """Write into a fresh temporary directory beside ``out_dir``, then move the files in.
+#: the files a run may write; a result folder holds nothing else (see ``check_out_dir``)
+RESULT_FILES = frozenset(
+    {
+        "allocations.csv",
+        "positions.csv",
+        "transfers.csv",
+        "summary.json",
+        "statistics.csv",
+        "headquarters.csv",
+    }
+)
 
-    A crash half-way therefore leaves no partial set of result files in ``out_dir``.
-    """
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".settle-", dir=out_dir.parent))
+
+def check_out_dir(out_dir: Path) -> str | None:
+    """Why ``out_dir`` cannot take the results, or None. A run replaces the folder as a whole, so it must
+    be new, empty, or a previous result folder: never a file, never a folder of other files."""
+    if out_dir.exists() and not out_dir.is_dir():
+        return f"--out: {out_dir} is a file; give a folder (a run replaces it as a whole)"
+    if out_dir.is_dir():
+        others = sorted(p.name for p in out_dir.iterdir() if p.name not in RESULT_FILES)
+        if others:
+            shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+            return (
+                f"--out: {out_dir} holds files that are not settlement results ({shown}); a run replaces "
+                "the folder as a whole, so give a new folder or a previous result folder"
+            )
+    parent = out_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"--out: {parent} is a file, so {out_dir} cannot be created"
+    return None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+
     try:
-        jur = _safe_texts(result.jurisdictions)
-        agr = _safe_texts(result.agreement_ids)
-        tax = _safe_texts(result.tax_types)
-        roles = [[csv_cell(r) for r in parties] for parties in result.roles]
-        role_of = [
-            roles[a][s]
-            for a, s in zip(result.alloc_agreement.tolist(), result.alloc_party.tolist(), strict=True)
-        ]
-        periods = {
-            p: format_period(p) for p in set(result.alloc_period.tolist()) | set(result.pos_period.tolist())
-        }
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(done == 0)
+
+
+def replace_dir(new: Path, out_dir: Path) -> None:
+    """Make ``new`` the folder ``out_dir`` in one rename: a new folder is renamed into place; an existing
+    one is exchanged with it atomically (the old results end up in ``new``, which the caller removes).
+    Where the system cannot exchange, the old folder is renamed aside first and restored on failure."""
+    if not out_dir.exists():
+        os.rename(new, out_dir)
+        return
+    if _exchange(new, out_dir):
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    aside.rmdir()
+    os.rename(out_dir, aside)
+    try:
+        os.rename(new, out_dir)
+    except OSError:
+        os.rename(aside, out_dir)
+        raise
+    os.rename(aside, new)  # the caller removes ``new`` with the old results in it
+
+
+def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) -> list[Path]:
+    """Write every result file into a fresh temporary folder beside ``out_dir``, then replace ``out_dir``
+    by it in one rename (``replace_dir``).
+
+    A failure half-way leaves the previous results whole, and a re-run never mixes files of two runs (a
+    run without ``--factors`` leaves no headquarters.csv of an earlier run behind).
+    """
+    problem = check_out_dir(out_dir)
+    if problem is not None:
+        raise InputErrors([problem])
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        # text columns as codes into small vocabularies made formula-safe once (``_coded``)
+        roles = [r for parties in result.roles for r in parties]
+        first_role = np.cumsum([0] + [len(parties) for parties in result.roles])
+        period_codes = np.concatenate([result.alloc_period, result.pos_period])
+        p0 = int(period_codes.min()) if period_codes.size else 0
+        n_periods = int(period_codes.max()) - p0 + 1 if period_codes.size else 1
+        periods = [format_period(p0 + k) for k in range(n_periods)]
         _csv(
             tmp / "allocations.csv",
             ("agreement", "period", "tax_type", "jurisdiction", "role", "ratio_bp", "base_fen", "share_fen"),
             (
-                agr[result.alloc_agreement].astype(str),
-                [periods[p] for p in result.alloc_period.tolist()],
-                tax[result.alloc_tax].astype(str),
-                jur[result.alloc_jurisdiction].astype(str),
-                role_of,
+                _coded(result.alloc_agreement, result.agreement_ids),
+                _coded(result.alloc_period - p0, periods),
+                _coded(result.alloc_tax, result.tax_types),
+                _coded(result.alloc_jurisdiction, result.jurisdictions),
+                _coded(first_role[result.alloc_agreement] + result.alloc_party, roles),
                 result.alloc_ratio_bp,
                 result.alloc_base,
                 result.alloc_share,
@@ -478,8 +620,8 @@ def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) ->
             tmp / "positions.csv",
             ("period", "jurisdiction", "collected_fen", "entitled_fen", "net_fen"),
             (
-                [periods[p] for p in result.pos_period.tolist()],
-                jur[result.pos_jurisdiction].astype(str),
+                _coded(result.pos_period - p0, periods),
+                _coded(result.pos_jurisdiction, result.jurisdictions),
                 result.pos_collected,
                 result.pos_entitled,
                 result.pos_net,
@@ -502,11 +644,18 @@ def write_outputs(result: Settlement, out_dir: Path, summary: dict[str, Any]) ->
         (tmp / "summary.json").write_text(
             json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for item in sorted(tmp.iterdir()):
-            os.replace(item, out_dir / item.name)
-            written.append(out_dir / item.name)
-        return written
+        names = sorted(p.name for p in tmp.iterdir())
+        for name in names:  # on disk before the folder becomes the results
+            with (tmp / name).open("rb") as f:
+                os.fsync(f.fileno())
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the results from the user's group
+        replace_dir(tmp, out_dir)
+        return [out_dir / name for name in names]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -22,7 +22,8 @@ COLUMNS = ("tax_type", "valid_from", "valid_to", "local_bp")
 def parse_rows(records: Iterable[dict[str, str]], where: str, first_row: int = 2) -> list[LocalShareRow]:
     """Rows from dict records, each error naming ``where``, the row (CSV: header = row 1) and column."""
     rows: list[LocalShareRow] = []
-    for n, rec in enumerate(records, start=first_row):
+    for counted, rec in enumerate(records, start=first_row):
+        n = int(rec.get("__row") or counted)  # the reader's row number, blank rows counted
         for col in COLUMNS:
             if col not in rec:
                 raise EngineInputError(f"missing column {col!r}", f"{where}:row {n}:column {col}")
@@ -40,7 +41,10 @@ def parse_rows(records: Iterable[dict[str, str]], where: str, first_row: int = 2
         end_text = (rec["valid_to"] or "").strip()
         end = period("valid_to", end_text) if end_text else None
         try:
-            bp = int(str(rec["local_bp"]).strip())
+            text = str(rec["local_bp"]).strip()
+            if not text.isascii() or not text.isdigit():
+                raise ValueError(text)  # int() would also take "5_000" or other scripts' digits
+            bp = int(text)
         except ValueError:
             raise EngineInputError(
                 f"local_bp {rec['local_bp']!r} is not an integer", f"{where}:row {n}:column local_bp"
