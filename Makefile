@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE ?= tongcheng.settings
 # What mypy (with django-stubs) checks in `make lint` and `make test`: the kit, the services and the engine.
 TYPED  := tongcheng/kit tongcheng/core/services tongcheng/cooperation/engine
 
-.PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench bench-web bench-import clean
+.PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench bench-web bench-import bench-map clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,10 @@ bench-web: messages
 # `manage.py db_worker --batch`, its wall time and peak memory beside a 10,000-row import's.
 bench-import: messages
 	$(BIN)/python bench/import_1m.py
+
+# How soon the metro map and a zone map are drawn, cold and warm, in Chromium (bench/map_ready.py).
+bench-map: messages chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/python bench/map_ready.py
 
 clean:
 	rm -rf $(VENV) db staticfiles
