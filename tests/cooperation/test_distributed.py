@@ -160,6 +160,7 @@ def test_given_200k_generated_rows_when_settled_on_two_workers_then_equal_to_sin
     got = _run(inputs, lambda *a, **k: settle_distributed(client, *a, **k), agreements_per_partition=2)
     _same(got, expected)
     assert expected.totals["outside_periods_fen"] != 0 and len(expected.transfers) > 3
+    assert expected.headquarters  # the 57号 head office is among the resampled rows
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
