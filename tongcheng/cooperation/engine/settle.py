@@ -24,6 +24,7 @@ from .types import (
     Contribution,
     EngineInputError,
     IndicatorRows,
+    IntArray,
     LocalShareRow,
     Receipts,
     Settlement,
@@ -68,6 +69,20 @@ def prepare(
         contributions,
     )
     return Prepared(jurisdictions, compiled, receipts.enterprises, frozenset(f.jurisdiction for f in factors))
+
+
+def transfers_from_net(
+    net: IntArray, first: int, jurisdictions: Sequence[str]
+) -> list[tuple[int, str, str, int]]:
+    """Payments (period, payer, payee, fen) netting each month's positions (``net`` is months x treasuries).
+
+    Shared with the partitioned runner, which nets the combined positions again: netting is not additive.
+    """
+    transfers: list[tuple[int, str, str, int]] = []
+    for k in range(net.shape[0]):
+        row = {jurisdictions[j]: int(net[k, j]) for j in np.flatnonzero(net[k]).tolist()}
+        transfers.extend((first + k, payer, payee, amt) for payer, payee, amt in net_transfers(row))
+    return transfers
 
 
 def settle(
@@ -131,10 +146,7 @@ def settle(
         if (al.parts[~exists] != 0).any():
             raise AssertionError("a share went to a padding slot")
 
-    transfers: list[tuple[int, str, str, int]] = []
-    for k in range(n_per):
-        row = {jurisdictions[j]: int(net[k, j]) for j in np.flatnonzero(net[k])}
-        transfers.extend((first + k, payer, payee, amt) for payer, payee, amt in net_transfers(row))
+    transfers = transfers_from_net(net, first, jurisdictions)
 
     # totals: receipts = allocated (= shareable bases) + retained, per period and overall
     rec_p = small_sums(sg.period, sg.amount, n_per)
