@@ -30,7 +30,7 @@ import numpy as np
 
 from . import local_shares as ls
 from .headquarters import apportion_receipts
-from .settle import prepare, settle, transfers_from_net
+from .settle import prepare, settle, summary_figures, transfers_from_net
 from .statistics import attribute
 from .types import (
     AgreementSet,
@@ -42,7 +42,6 @@ from .types import (
     LocalShareRow,
     Receipts,
     Settlement,
-    format_period,
     parse_period,
 )
 
@@ -227,27 +226,9 @@ def combine(plan: Plan, results: Iterable[Settlement]) -> Settlement:
     pp, pjur = np.nonzero((collected != 0) | (entitled != 0))
     transfers = transfers_from_net(net, first, plan.jurisdictions)
     rec_p = plan.receipts_per_period
-    per_period = {
-        format_period(first + k): {
-            "receipts_fen": int(rec_p[k]),
-            "in_agreements_fen": int(scope_p[k]),
-            "base_fen": int(base_p[k]),
-            "allocated_fen": int(alloc_p[k]),
-            "retained_fen": int(rec_p[k] - alloc_p[k]),
-            "transfers": sum(1 for t in transfers if t[0] == first + k),
-        }
-        for k in range(n_per)
-    }
-    totals = {
-        "receipts_fen": int(rec_p.sum()),
-        "in_agreements_fen": int(scope_p.sum()),
-        "base_fen": int(base_p.sum()),
-        "allocated_fen": int(alloc_p.sum()),
-        "retained_fen": int(rec_p.sum() - alloc_p.sum()),
-        "outside_periods_fen": plan.outside_fen,
-        "groups": groups,
-        "transfers_fen": sum(t[3] for t in transfers),
-    }
+    per_period, totals = summary_figures(
+        first, rec_p, scope_p, base_p, alloc_p, transfers, plan.outside_fen, groups
+    )
     ags = plan.agreements.agreements
     return Settlement(
         agreement_ids=tuple(a.id for a in ags),

@@ -153,27 +153,9 @@ def settle(
     scope_p = small_sums(al.sub_period, al.sub_amount, n_per)
     base_p = small_sums(al.period, al.base, n_per)
     alloc_p = small_sums(al.period[g_idx], shares_flat, n_per)
-    per_period = {
-        format_period(first + k): {
-            "receipts_fen": int(rec_p[k]),
-            "in_agreements_fen": int(scope_p[k]),
-            "base_fen": int(base_p[k]),
-            "allocated_fen": int(alloc_p[k]),
-            "retained_fen": int(rec_p[k] - alloc_p[k]),
-            "transfers": sum(1 for t in transfers if t[0] == first + k),
-        }
-        for k in range(n_per)
-    }
-    totals = {
-        "receipts_fen": int(rec_p.sum()),
-        "in_agreements_fen": int(scope_p.sum()),
-        "base_fen": int(base_p.sum()),
-        "allocated_fen": int(alloc_p.sum()),
-        "retained_fen": int(rec_p.sum() - alloc_p.sum()),
-        "outside_periods_fen": sg.outside_fen,
-        "groups": int(al.base.shape[0]),
-        "transfers_fen": sum(t[3] for t in transfers),
-    }
+    per_period, totals = summary_figures(
+        first, rec_p, scope_p, base_p, alloc_p, transfers, sg.outside_fen, int(al.base.shape[0])
+    )
     stats = attribute(agreements, indicators) if indicators is not None else []
     ratio_flat = al.ratio_bp[g_idx, slot]
     return Settlement(
@@ -200,3 +182,40 @@ def settle(
         statistics=stats,
         headquarters=hq_report,
     )
+
+
+def summary_figures(
+    first: int,
+    receipts: np.ndarray,
+    in_agreements: np.ndarray,
+    bases: np.ndarray,
+    allocated: np.ndarray,
+    transfers: list,
+    outside_fen: int,
+    groups: int,
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """The summary's figures per period and overall, from per-period sums (index 0 is period ``first``):
+    receipts = allocated + retained, in every period and overall. One function for ``settle`` and for the
+    combined result of a partitioned run, so that both summaries say the same thing."""
+    per_period = {
+        format_period(first + k): {
+            "receipts_fen": int(receipts[k]),
+            "in_agreements_fen": int(in_agreements[k]),
+            "base_fen": int(bases[k]),
+            "allocated_fen": int(allocated[k]),
+            "retained_fen": int(receipts[k] - allocated[k]),
+            "transfers": sum(1 for t in transfers if t[0] == first + k),
+        }
+        for k in range(receipts.shape[0])
+    }
+    totals = {
+        "receipts_fen": int(receipts.sum()),
+        "in_agreements_fen": int(in_agreements.sum()),
+        "base_fen": int(bases.sum()),
+        "allocated_fen": int(allocated.sum()),
+        "retained_fen": int(receipts.sum() - allocated.sum()),
+        "outside_periods_fen": outside_fen,
+        "groups": groups,
+        "transfers_fen": sum(t[3] for t in transfers),
+    }
+    return per_period, totals
