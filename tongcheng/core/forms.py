@@ -236,31 +236,14 @@ class ZoneEditForm(BootstrapMixin, forms.Form):
         self.fields["parent"].label_from_instance = lambda z: z.display
 
 
-class OrganisationForm(BootstrapMixin, forms.Form):
-    """A new organisation: its jurisdiction picked by name; its zone, among those the office runs."""
+class OrganisationFields(BootstrapMixin, forms.Form):
+    """The fields an office writes when it creates an organisation and when it edits one."""
 
-    key = forms.SlugField(
-        label=_("Key"),
-        max_length=limits.ORGANISATION_KEY_MAX,
-        help_text=_(
-            "Lower-case letters, digits and hyphens; it names the organisation in addresses and imports."
-        ),
-    )
     name = RuledCharField(label=_("Name"), rule=TextRule(limits.ORGANISATION_NAME_MAX))
     name_en = RuledCharField(
         label=_("English name"), rule=TextRule(limits.ORGANISATION_NAME_EN_MAX, blank=True)
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
-    jurisdiction = PickedField(
-        kind="jurisdiction",
-        value_field="jurisdiction_code",
-        label=_("Jurisdiction"),
-        help_text=_("Type the name, its pinyin or initials, and choose."),
-    )
-    jurisdiction_code = forms.CharField(
-        required=False, max_length=12, widget=forms.HiddenInput(attrs={"data-picker-value": ""})
-    )
-    zone = forms.ModelChoiceField(label=_("Zone"), queryset=AdjacentZone.objects.none(), required=False)
     established = forms.DateField(
         label=_("Established"),
         required=False,
@@ -276,6 +259,41 @@ class OrganisationForm(BootstrapMixin, forms.Form):
         rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class OrganisationForm(OrganisationFields):
+    """A new organisation: its jurisdiction picked by name; its zone, among those the office runs."""
+
+    field_order = [
+        "key",
+        "name",
+        "name_en",
+        "kind",
+        "jurisdiction",
+        "jurisdiction_code",
+        "zone",
+        "established",
+        "description",
+        "description_en",
+    ]
+
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=limits.ORGANISATION_KEY_MAX,
+        help_text=_(
+            "Lower-case letters, digits and hyphens; it names the organisation in addresses and imports."
+        ),
+    )
+    jurisdiction = PickedField(
+        kind="jurisdiction",
+        value_field="jurisdiction_code",
+        label=_("Jurisdiction"),
+        help_text=_("Type the name, its pinyin or initials, and choose."),
+    )
+    jurisdiction_code = forms.CharField(
+        required=False, max_length=12, widget=forms.HiddenInput(attrs={"data-picker-value": ""})
+    )
+    zone = forms.ModelChoiceField(label=_("Zone"), queryset=AdjacentZone.objects.none(), required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -296,27 +314,7 @@ class OrganisationForm(BootstrapMixin, forms.Form):
         return data
 
 
-class OrganisationEditForm(BootstrapMixin, forms.Form):
-    name = RuledCharField(label=_("Name"), rule=TextRule(limits.ORGANISATION_NAME_MAX))
-    name_en = RuledCharField(
-        label=_("English name"), rule=TextRule(limits.ORGANISATION_NAME_EN_MAX, blank=True)
-    )
-    kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
-    established = forms.DateField(
-        label=_("Established"),
-        required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-    )
-    description = RuledCharField(
-        label=_("Description"),
-        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    description_en = RuledCharField(
-        label=_("English description"),
-        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class OrganisationEditForm(OrganisationFields):
     version = VersionField()
 
 
