@@ -74,9 +74,11 @@ ENDPOINTS = (
     Endpoint("api_zones", "/api/v1/zones?limit=20", "token", "api"),
     Endpoint("api_organisations", "/api/v1/organisations?limit=20", "token", "api"),
     Endpoint("api_jurisdictions", "/api/v1/jurisdictions?limit=20", "token", "api"),
+    Endpoint("api_people", "/api/v1/people?limit=20", "token", "api"),
     Endpoint("page_zones", "/zones/", "session", "page"),
     Endpoint("page_organisations", "/organisations/", "session", "page"),
     Endpoint("page_jurisdictions", "/jurisdictions/", "session", "page"),
+    Endpoint("page_people", "/people/", "session", "page"),
     Endpoint("page_audit", "/audit/", "session", "page"),
 )
 BARE = "healthz"
