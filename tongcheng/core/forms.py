@@ -66,6 +66,26 @@ class RuledCharField(forms.CharField):
         return self.rule.normalise(value) if value else value
 
 
+def area_field(label) -> forms.DecimalField:
+    """An optional area in km², within the limits the model and the API share."""
+    return forms.DecimalField(
+        label=label,
+        max_digits=limits.AREA_MAX_DIGITS,
+        decimal_places=limits.AREA_DECIMAL_PLACES,
+        min_value=0.01,
+        required=False,
+    )
+
+
+def text_area_field(label, maximum: int) -> RuledCharField:
+    """An optional multi-line text (descriptions) under the shared text rule."""
+    return RuledCharField(
+        label=label,
+        rule=TextRule(maximum, multiline=True, blank=True),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class ZoneForm(BootstrapMixin, forms.Form):
     name = RuledCharField(label=_("Name"), rule=TextRule(limits.ZONE_NAME_MAX))
     name_en = RuledCharField(label=_("English name"), rule=TextRule(limits.ZONE_NAME_EN_MAX, blank=True))
@@ -79,18 +99,8 @@ class ZoneForm(BootstrapMixin, forms.Form):
     established = forms.DateField(
         label=_("Start date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    planning_area_km2 = forms.DecimalField(
-        label=_("Planning area (km²)"),
-        max_digits=limits.AREA_MAX_DIGITS,
-        decimal_places=limits.AREA_DECIMAL_PLACES,
-        min_value=0.01,
-        required=False,
-    )
-    description = RuledCharField(
-        label=_("Description"),
-        rule=TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    planning_area_km2 = area_field(_("Planning area (km²)"))
+    description = text_area_field(_("Description"), limits.ZONE_DESCRIPTION_MAX)
 
 
 class PickedField(forms.CharField):
@@ -193,30 +203,10 @@ class ZoneEditForm(BootstrapMixin, forms.Form):
     ended = forms.DateField(
         label=_("End date"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    planning_area_km2 = forms.DecimalField(
-        label=_("Planning area (km²)"),
-        max_digits=limits.AREA_MAX_DIGITS,
-        decimal_places=limits.AREA_DECIMAL_PLACES,
-        min_value=0.01,
-        required=False,
-    )
-    start_area_km2 = forms.DecimalField(
-        label=_("Start area (km²)"),
-        max_digits=limits.AREA_MAX_DIGITS,
-        decimal_places=limits.AREA_DECIMAL_PLACES,
-        min_value=0.01,
-        required=False,
-    )
-    description = RuledCharField(
-        label=_("Description"),
-        rule=TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    description_en = RuledCharField(
-        label=_("English description"),
-        rule=TextRule(limits.ZONE_DESCRIPTION_MAX, multiline=True, blank=True),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    planning_area_km2 = area_field(_("Planning area (km²)"))
+    start_area_km2 = area_field(_("Start area (km²)"))
+    description = text_area_field(_("Description"), limits.ZONE_DESCRIPTION_MAX)
+    description_en = text_area_field(_("English description"), limits.ZONE_DESCRIPTION_MAX)
     version = VersionField()
 
     def __init__(self, *args, zone: AdjacentZone, actor, **kwargs):
@@ -249,16 +239,8 @@ class OrganisationFields(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    description = RuledCharField(
-        label=_("Description"),
-        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    description_en = RuledCharField(
-        label=_("English description"),
-        rule=TextRule(limits.ORGANISATION_DESCRIPTION_MAX, multiline=True, blank=True),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    description = text_area_field(_("Description"), limits.ORGANISATION_DESCRIPTION_MAX)
+    description_en = text_area_field(_("English description"), limits.ORGANISATION_DESCRIPTION_MAX)
 
 
 class OrganisationForm(OrganisationFields):

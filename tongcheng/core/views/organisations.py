@@ -347,8 +347,9 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
                     request, _("Organisation %(name)s created.") % {"name": text_for(org, "name")}
                 )
                 return redirect("organisation_detail", key=org.key)
-    context = {"form": form, "title": _("New organisation"), "back_url": reverse("organisation_list")}
-    return render(request, "core/record_form.html", {**context, "pick_url": reverse("pick")}, status=status)
+    return _record_form(
+        request, form, _("New organisation"), reverse("organisation_list"), status, pick_url=reverse("pick")
+    )
 
 
 ORGANISATION_FORM_FIELDS = ("name", "name_en", "kind", "established", "description", "description_en")
@@ -376,12 +377,13 @@ def organisation_edit(request: HttpRequest, key: str) -> HttpResponse:
             else:
                 messages.success(request, _("Organisation %(name)s saved.") % {"name": text_for(org, "name")})
                 return redirect("organisation_detail", key=org.key)
-    context = {
-        "form": form,
-        "title": _("Edit %(name)s") % {"name": text_for(org, "name")},
-        "back_url": reverse("organisation_detail", args=[org.key]),
-    }
-    return render(request, "core/record_form.html", context, status=status)
+    return _record_form(
+        request,
+        form,
+        _("Edit %(name)s") % {"name": text_for(org, "name")},
+        reverse("organisation_detail", args=[org.key]),
+        status,
+    )
 
 
 @login_required
@@ -407,12 +409,13 @@ def person_create(request: HttpRequest, key: str) -> HttpResponse:
             else:
                 messages.success(request, _("%(name)s added.") % {"name": data["name"]})
                 return redirect("organisation_detail", key=org.key)
-    context = {
-        "form": form,
-        "title": _("New person in %(organisation)s") % {"organisation": text_for(org, "name")},
-        "back_url": reverse("organisation_detail", args=[org.key]),
-    }
-    return render(request, "core/record_form.html", context, status=status)
+    return _record_form(
+        request,
+        form,
+        _("New person in %(organisation)s") % {"organisation": text_for(org, "name")},
+        reverse("organisation_detail", args=[org.key]),
+        status,
+    )
 
 
 @login_required
@@ -438,9 +441,16 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("%(name)s saved.") % {"name": data["name"]})
                 return redirect("organisation_detail", key=person.organisation.key)
-    context = {
-        "form": form,
-        "title": _("Edit %(name)s") % {"name": person.name},
-        "back_url": reverse("organisation_detail", args=[person.organisation.key]),
-    }
+    return _record_form(
+        request,
+        form,
+        _("Edit %(name)s") % {"name": person.name},
+        reverse("organisation_detail", args=[person.organisation.key]),
+        status,
+    )
+
+
+def _record_form(request: HttpRequest, form, title, back_url: str, status: int, **extra) -> HttpResponse:
+    """The create and edit pages of organisations and people: one form, a title and the way back."""
+    context = {"form": form, "title": title, "back_url": back_url, **extra}
     return render(request, "core/record_form.html", context, status=status)
