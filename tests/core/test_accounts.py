@@ -4,6 +4,7 @@ remembered interface language."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -108,17 +109,30 @@ def test_a_success_resets_the_failure_count(settings, demo_password):
 
 
 def test_session_expiry_settings(client_for):
-    """Given the settings, when a signed-in user makes a request, then the session expires after at most 8 hours
-    of idleness (SESSION_COOKIE_AGE, renewed on every request), and its cookie is HttpOnly and Lax."""
+    """Given the settings, when a signed-in user makes requests, then the session expires after at most 8 hours
+    of idleness: the expiry is renewed by a request once a minute has passed since the last save (not by a
+    write on every request), and its cookie is HttpOnly and Lax."""
     assert 0 < settings.SESSION_COOKIE_AGE <= 8 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert settings.TONGCHENG_SESSION_TOUCH_SECONDS == 60
     assert settings.SESSION_COOKIE_HTTPONLY is True and settings.SESSION_COOKIE_SAMESITE == "Lax"
     client = client_for("office_pn")
-    response = client.get("/")
-    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    first = client.get("/")
+    cookie = first.cookies[settings.SESSION_COOKIE_NAME]
     assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
     assert cookie["httponly"]
     assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+
+    # Within the minute: no save, no new cookie.
+    assert settings.SESSION_COOKIE_NAME not in client.get("/").cookies
+
+    # A minute later the request renews the session's expiry and the cookie.
+    session = client.session
+    session["_tc_touched"] = int(time.time()) - 61
+    session.save()
+    renewed = client.get("/")
+    assert int(renewed.cookies[settings.SESSION_COOKIE_NAME]["max-age"]) == settings.SESSION_COOKIE_AGE
+    assert client.session["_tc_touched"] >= int(time.time()) - 5
 
 
 def test_language_switch_is_remembered_per_user(client_for, demo_user):
