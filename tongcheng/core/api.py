@@ -10,6 +10,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from tongcheng.kit.filters import api_list, query_schema
+from tongcheng.kit.pagecache import cached_api_list
 from tongcheng.kit.services import get_visible
 
 from . import selectors
@@ -51,6 +52,7 @@ OrganisationFilter = query_schema(
 @router.get(
     "/jurisdictions", response={200: list[JurisdictionOut], **LIST_ERRORS}, summary="List jurisdictions"
 )
+@cached_api_list
 @paginate
 def list_jurisdictions(
     request: HttpRequest,
@@ -74,6 +76,7 @@ def get_jurisdiction(request: HttpRequest, code: str, at: dt.date | None = None)
 
 
 @router.get("/zones", response={200: list[ZoneOut], **LIST_ERRORS}, summary="List adjacent zones")
+@cached_api_list
 @paginate
 def list_zones(request: HttpRequest, filters: ZoneFilter = Query(...)):
     return api_list(selectors.zones(request.auth), ZONE_LIST, filters, request.auth)
@@ -133,6 +136,7 @@ def reject_zone(request: HttpRequest, code: str, payload: ZoneDecisionIn):
 @router.get(
     "/organisations", response={200: list[OrganisationOut], **LIST_ERRORS}, summary="List organisations"
 )
+@cached_api_list
 @paginate
 def list_organisations(request: HttpRequest, filters: OrganisationFilter = Query(...)):
     return api_list(selectors.organisations(request.auth), ORGANISATION_LIST, filters, request.auth)
@@ -144,6 +148,7 @@ def get_organisation(request: HttpRequest, key: str):
 
 
 @router.get("/people", response={200: list[PersonOut], **LIST_ERRORS}, summary="List people")
+@cached_api_list
 @paginate
 def list_people(request: HttpRequest, filters: PersonFilter = Query(...)):
     """The people of the organisations you see; ID numbers are masked."""

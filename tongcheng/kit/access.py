@@ -40,6 +40,7 @@ __all__ = [
     "bump_scope_version",
     "can",
     "forget_scope",
+    "note_scope_version",
     "own_rows_q",
     "published",
     "register_rule",
@@ -121,6 +122,15 @@ def forget_scope(user: Any) -> None:
     needs no forgetting: the change bumped the scope version."""
     if hasattr(user, "_tongcheng_scope"):
         del user._tongcheng_scope
+    if hasattr(user, "_tongcheng_scope_token"):
+        del user._tongcheng_scope_token
+
+
+def note_scope_version(user: Any, token: str) -> None:
+    """The scope version this request already read (the list cache reads it with its own check): the
+    user's scope is then looked up under it without reading it again."""
+    if token and user is not None and getattr(user, "is_authenticated", False):
+        user._tongcheng_scope_token = token
 
 
 # --- the scope cache ---------------------------------------------------------------------------------------
@@ -193,7 +203,7 @@ def _cached_scope(user: Any, loader: Callable[[Any], Any]) -> Any:
     cache = _scope_cache()
     key = None
     if cache is not None:
-        token = scope_version()
+        token = getattr(user, "_tongcheng_scope_token", None) or scope_version()
         if token is not None:
             # The superuser flag is part of the key: it is read from the user row, which no bump follows.
             key = f"tongcheng:scope:{user.pk}:{int(user.is_superuser)}:{timezone.localdate():%Y%m%d}:{token}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongcheng.kit import pagecache
 from tongcheng.kit.textsafety import csv_row, write_xlsx_row
 
 __all__ = [
@@ -333,6 +335,29 @@ def export_rows(qs: QuerySet, spec: ListSpec, fmt: str) -> HttpResponseBase:
     return response
 
 
+def _cache_lookup_or_start(request: HttpRequest) -> HttpResponse | None:
+    hit = pagecache.lookup(request, request.user, "page")
+    if hit is None:
+        pagecache.start(request, request.user, "page", bell=True)
+    return hit
+
+
+def cached_list_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A list page answered from the cache, before the view builds its queryset, while nothing the page
+    read has changed (kit/pagecache.py); exports are never cached. Put it under ``@login_required``; the
+    view must end in ``render_list``."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "export" not in request.GET:
+            hit = _cache_lookup_or_start(request)
+            if hit is not None:
+                return hit
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def render_list(
     request: HttpRequest,
     qs: QuerySet,
@@ -343,9 +368,15 @@ def render_list(
     """The list page, or its export when ``?export=csv|xlsx``: both from the same (scoped) queryset. With a
     parameter value the page does not offer, the page is shown without it, with a message naming it, as a
     400 (also in place of an export, which would otherwise hold rows the user did not ask for)."""
+    fmt = request.GET.get("export")
+    if fmt is None and getattr(request, "_tc_pending", None) is None:
+        # A view without ``@cached_list_page``: the cache is asked here, after the view's own work.
+        hit = _cache_lookup_or_start(request)
+        if hit is not None:
+            return hit
+    cacheable = getattr(request, "_tc_pending", None) is not None
     qs, state = apply_list_params(qs, spec, request.GET, request.user)
     number = _page_number(request.GET, state)
-    fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"} and not state["errors"]:
         return export_rows(qs, spec, fmt)
     page = page_of(qs, request, number)
@@ -370,4 +401,6 @@ def render_list(
         "date_inputs": [item for span in spec.date_ranges for item in span.inputs(state)],
     }
     context.update(extra or {})
+    if cacheable:
+        context["csrf_token"] = pagecache.CSRF_HOLE  # each answer gets its request's token
     return render(request, template, context, status=400 if state["errors"] else 200)

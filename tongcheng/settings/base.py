@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "tongcheng.kit.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tongcheng.kit.middleware.SessionTouchMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "tongcheng.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the CSRF middleware: it fills the request's token into a page answered from the list cache.
+    "tongcheng.kit.pagecache.PageCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as axes asks: it turns a sign-in refused for lockout into the 429 lock page.
     "axes.middleware.AxesMiddleware",
@@ -172,7 +175,10 @@ AXES_VERBOSE = False  # no start-up banner on every manage.py command
 API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "90"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: the clock restarts on each request
+# Idle expiry: the clock restarts with each request, saved at most once a minute (kit SessionTouchMiddleware)
+# rather than on every request, which would cost each request a write.
+SESSION_SAVE_EVERY_REQUEST = False
+TONGCHENG_SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -209,7 +215,16 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Lists answered again from a versioned cache while nothing they read has changed (kit/pagecache.py).
+TONGCHENG_PAGE_CACHE: str | None = os.environ.get("TONGCHENG_PAGE_CACHE", "default") or None
+TONGCHENG_PAGE_CACHE_SECONDS = 600
+# Per process; room for the scopes and the cached lists of a few hundred users (an entry is one page).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {

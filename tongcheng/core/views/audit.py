@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from tongcheng.kit.audit_text import entry_lines, format_time, object_type_label
 from tongcheng.kit.audit_text import who as audit_who
 from tongcheng.kit.auditing import action_label
-from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, cached_list_page, render_list
 
 from .. import selectors
 
@@ -105,6 +105,7 @@ def _for_reader(spec: ListSpec, user) -> ListSpec:
 
 
 @login_required
+@cached_list_page
 def audit_list(request: HttpRequest) -> HttpResponse:
     spec = AUDIT_EXPORT if request.GET.get("export") else _for_reader(AUDIT_LIST, request.user)
     qs = selectors.audit_entries(request.user).select_related("actor")

@@ -20,7 +20,7 @@ from tongcheng.kit.audit_text import entry_lines, format_time
 from tongcheng.kit.audit_text import who as audit_who
 from tongcheng.kit.auditing import action_label
 from tongcheng.kit.filters import Choices, Mine
-from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, cached_list_page, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import selectors
@@ -115,6 +115,7 @@ GRANT_LIST = ListSpec(
 
 
 @login_required
+@cached_list_page
 def grant_list(request: HttpRequest) -> HttpResponse:
     _require_office(request.user)
     return render_list(

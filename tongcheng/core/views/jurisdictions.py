@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from tongcheng.kit.access import scope_of
 from tongcheng.kit.filters import Choices, Code, Mine
 from tongcheng.kit.history import record_history
-from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, boolean, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, boolean, cached_list_page, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import selectors
@@ -78,6 +78,7 @@ JURISDICTION_LIST = ListSpec(
 
 
 @login_required
+@cached_list_page
 def jurisdiction_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.jurisdictions(request.user)
     return render_list(request, qs, JURISDICTION_LIST)

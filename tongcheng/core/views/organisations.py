@@ -22,7 +22,7 @@ from tongcheng.kit.filters import Choices, Code, Mine
 from tongcheng.kit.history import record_history
 from tongcheng.kit.importing import TableError, TableRows, import_summary, import_template, run_import
 from tongcheng.kit.jobs.imports import start_import_job
-from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, cached_list_page, render_list
 from tongcheng.kit.services import ServiceError, ValidationFailed, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 
@@ -116,6 +116,7 @@ ORGANISATION_LIST = ListSpec(
 
 
 @login_required
+@cached_list_page
 def organisation_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.organisations(request.user)
     can_import = Organisation.objects.visible_to(request.user, "change").exists()

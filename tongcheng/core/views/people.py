@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from tongcheng.kit.access import scope_of, window_rows_q
 from tongcheng.kit.filters import Code, Mine
-from tongcheng.kit.listing import Column, ListSpec, render_list
+from tongcheng.kit.listing import Column, ListSpec, cached_list_page, render_list
 
 from .. import selectors
 from ..bilingual import text_for
@@ -54,5 +54,6 @@ PERSON_LIST = ListSpec(
 
 
 @login_required
+@cached_list_page
 def person_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, selectors.people(request.user), PERSON_LIST)

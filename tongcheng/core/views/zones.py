@@ -18,7 +18,7 @@ from tongcheng.kit.audit_text import entry_lines, format_time
 from tongcheng.kit.audit_text import who as audit_who
 from tongcheng.kit.filters import Choices, Mine
 from tongcheng.kit.history import record_history
-from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, render_list
+from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, cached_list_page, render_list
 from tongcheng.kit.services import ServiceError, get_visible
 
 from .. import geo, pickers, selectors
@@ -91,6 +91,7 @@ def _may_define_zones(user) -> bool:
 
 
 @login_required
+@cached_list_page
 def zone_list(request: HttpRequest) -> HttpResponse:
     return render_list(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["SCOPE_VERSION_TABLE", "ScopeVersion"]
+__all__ = ["DATA_VERSION_TABLE", "SCOPE_VERSION_TABLE", "DataVersion", "ScopeVersion"]
 
 SCOPE_VERSION_TABLE = "kit_scope_version"
 
@@ -22,3 +22,21 @@ class ScopeVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+DATA_VERSION_TABLE = "kit_data_version"
+
+
+class DataVersion(models.Model):
+    """One row per table that has been written: a random token replaced by every write to that table (see
+    ``tongcheng.kit.pagecache``). A cached page or API list holds the tokens of the tables it read; it is
+    served again only while they are unchanged. No history and no audit: it holds no record of anyone's."""
+
+    name = models.CharField(max_length=63, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = DATA_VERSION_TABLE
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.token}"
