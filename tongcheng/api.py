@@ -18,6 +18,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
+from tongcheng.kit.api_uploads import defer_csrf
 from tongcheng.kit.error_codes import check_error_code, error_label
 from tongcheng.kit.services import ServiceError
 from tongcheng.kit.validation_messages import message_for
@@ -77,7 +78,12 @@ class SessionAuth(NinjaSessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None):
         if not request.user.is_authenticated:
             return None
-        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+        if getattr(request, "_ninja_csrf_exempt", False):
+            # An upload (kit/api_uploads.py csrf_after_checks): the token sits in the multipart body, which
+            # nothing may read before the endpoint has checked the permission and the size; read_multipart
+            # checks it then. No operation of this API is exempt from the session's CSRF check.
+            defer_csrf(request)
+        elif check_csrf(request):
             raise CsrfFailed()
         return request.user
 

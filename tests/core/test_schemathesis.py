@@ -41,6 +41,13 @@ EXAMPLES = {"signed_in": 20, "anonymous": 6}
 ROLES = {"office_pn": "session", "applicant_demo": "session", "officer_pukou": "token", "anonymous": None}
 
 
+@pytest.fixture(autouse=True)
+def job_files(settings, tmp_path):
+    """A generated upload that is a table starts a job and stores its file: in a fresh directory, never in
+    the tree's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def wsgi_app():
     """The real WSGI handler, minus the per-request connection closing that would end the test transaction

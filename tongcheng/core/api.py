@@ -6,20 +6,28 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from tongcheng.kit.api_uploads import csrf_after_checks, multipart_body, read_multipart
 from tongcheng.kit.filters import api_list, query_schema
+from tongcheng.kit.importing import TableError, read_table
+from tongcheng.kit.jobs.api import JobAcceptedOut, job_accepted
+from tongcheng.kit.jobs.imports import start_import_job
 from tongcheng.kit.pagecache import cached_api_list
-from tongcheng.kit.services import get_visible
+from tongcheng.kit.services import ServiceError, get_visible
+from tongcheng.kit.uploads import upload_limit
 
 from . import selectors
+from .imports import check_may_import, organisation_import_spec
 from .models import AdjacentZone, ApiToken, Jurisdiction, MetroArea
 from .schemas import (
     ErrorOut,
     GrantOut,
     JurisdictionOut,
     MeOut,
+    OrganisationImportIn,
     OrganisationOut,
     PersonOut,
     TokenCreatedOut,
@@ -39,6 +47,7 @@ from .views.zones import ZONE_LIST
 router = Router(tags=["core"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 LIST_ERRORS = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
+UPLOAD_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 # The lists' query parameters are the pages' own (kit/filters.py): one declaration, one validation.
 JurisdictionFilter = query_schema(JURISDICTION_LIST, "JurisdictionFilter", "Code prefix or part of the name")
@@ -140,6 +149,57 @@ def reject_zone(request: HttpRequest, code: str, payload: ZoneDecisionIn):
 @paginate
 def list_organisations(request: HttpRequest, filters: OrganisationFilter = Query(...)):
     return api_list(selectors.organisations(request.auth), ORGANISATION_LIST, filters, request.auth)
+
+
+# Declared before /organisations/{key}: the URL patterns are tried in this order.
+@router.post(
+    "/organisations/import",
+    response={202: JobAcceptedOut, **UPLOAD_ERRORS},
+    summary="Import organisations (in the background)",
+    openapi_extra=multipart_body(OrganisationImportIn),
+)
+@csrf_after_checks
+def import_organisations(request: HttpRequest):
+    """Import an edited export of the organisation list, or the filled import template (the page
+    /organisations/import/ offers both, in .csv and .xlsx), exactly as the import page does: a row with a
+    key you may change updates that organisation and carries the version it was exported with; a new key
+    with an empty version creates one.
+
+    The import always runs as a background job: the answer is **202** with the job, whose URL is in the
+    `Location` header and in `url`. Poll `GET /api/v1/jobs/{id}` until `status` is `succeeded` or
+    `failed`. Every row is checked before anything is written: when a row is refused, nothing is written and
+    the job fails, unless `apply_good_rows` is true (then the other rows are written and the job succeeds).
+    The refused rows, each with its row number and column, are the job's result: a CSV report at
+    `result_url` (`GET /api/v1/jobs/{id}/result`).
+
+    Refused before the body is read: 401 without valid credentials; 403 when you see organisations but may
+    change none, 404 when you see none; 413 (field `file`) when the declared body is larger than the upload
+    limit, or the file grows past it while it is received. A file that cannot be read as a table (neither
+    UTF-8 nor GBK text, not an .xlsx workbook, another file type) is 400 `invalid_table` (field `file`), and
+    nothing is stored. An unknown form field is 422 `unknown_field`. A browser session sends its CSRF token
+    (header `X-CSRFToken`, or the form field `csrfmiddlewaretoken`); an API token needs none."""
+    check_may_import(request.auth)
+    form = read_multipart(request, OrganisationImportIn, limit=upload_limit())
+    upload = form.file
+    try:
+        # Enough to know that it is a table (its encoding or archive, and its header); the rows are the job's.
+        read_table(upload.name, upload.file)
+    except TableError as exc:
+        raise ServiceError(
+            exc.message,
+            code="invalid_table",
+            field="file",
+            errors=[{"field": "file", "code": exc.code, "message": exc.message}],
+        ) from None
+    job = start_import_job(
+        request.auth,
+        organisation_import_spec,
+        upload,
+        kind="core.organisation_import",
+        title=_("Import of organisations from %(name)s") % {"name": upload.name},
+        apply_good_rows=form.apply_good_rows,
+    )
+    return job_accepted(request, job)
 
 
 @router.get("/organisations/{key}", response={200: OrganisationOut, **ERRORS})

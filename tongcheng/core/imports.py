@@ -12,13 +12,23 @@ from django.utils.translation import gettext_lazy
 
 from tongcheng.kit.importing import ImportColumn, ImportSpec, fold, parse_date
 from tongcheng.kit.listing import Column
-from tongcheng.kit.services import ForbiddenError, ServiceError, ValidationFailed
+from tongcheng.kit.services import ForbiddenError, NotFoundError, ServiceError, ValidationFailed
 
-from .models import AdjacentZone, Jurisdiction, OrganisationKind
+from .models import AdjacentZone, Jurisdiction, Organisation, OrganisationKind
 from .services import organisations
 from .services.organisations import BatchResult
 
-__all__ = ["organisation_import_spec"]
+__all__ = ["check_may_import", "organisation_import_spec"]
+
+
+def check_may_import(user: Any) -> None:
+    """Who may import organisations (the page and the API alike): whoever may change one. A user who sees
+    organisations but may change none is refused (ForbiddenError, 403); one who sees none is told there is
+    nothing here (NotFoundError, 404)."""
+    if not Organisation.objects.visible_to(user, "change").exists():
+        if Organisation.objects.visible_to(user).exists():
+            raise ForbiddenError()
+        raise NotFoundError()
 
 
 def _key(text: str) -> str:

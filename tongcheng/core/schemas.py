@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from tongcheng.kit.api_uploads import FileIn
 from tongcheng.kit.schemas import ErrorItem, ErrorOut  # noqa: F401  (part of core's API)
 
 from . import limits
@@ -240,3 +241,18 @@ class TokenOut(Schema):
 
 class TokenCreatedOut(TokenOut):
     key: str = Field(..., description="Shown once; store it now")
+
+
+class OrganisationImportIn(StrictSchema):
+    """The form of ``POST /api/v1/organisations/import`` (multipart/form-data)."""
+
+    file: FileIn = Field(
+        ...,
+        description="The organisations' export as edited, or the filled template: .csv (UTF-8 or GBK) or "
+        ".xlsx, with a file name that ends so",
+    )
+    apply_good_rows: bool = Field(
+        False,
+        description="Write the rows without errors even when others have errors (default false: when any "
+        "row is refused nothing is written)",
+    )

@@ -174,6 +174,8 @@ for _code, _status, _label in (
     # Lists (kit/listing.py, kit/filters.py).
     ("invalid_date", 422, _("The date is not valid: write it as YYYY-MM-DD.")),
     ("date_range_reversed", 422, _("The start date is after the end date.")),
+    # Imports (kit/importing.py): the upload is no table at all (the reader's own code is in errors[]).
+    ("invalid_table", 400, _("The file cannot be read as a table (.csv or .xlsx).")),
     # Workflows and confirmations (kit/workflow).
     ("invalid_transition", 409, _("This step cannot be taken from the record's present state.")),
     ("unknown_transition", 422, _("No such step exists in this workflow.")),

@@ -110,7 +110,8 @@ class WriteCase:
     ``url`` and ``payload`` are strings/dicts or builders called with (role, prepared), where
     ``prepared`` is what ``prepare(role)`` returned inside the attempt's savepoint (e.g. the id of a
     token the role just made), or None. ``api`` sends JSON and expects 401 for ``LOGIN``; a page sends
-    a form (multipart, so files work) and expects a redirect to ``settings.LOGIN_URL``. ``writes(role)``
+    a form (multipart, so files work) and expects a redirect to ``settings.LOGIN_URL``; an API upload
+    (``api`` and ``form``) sends a form and expects 401. ``writes(role)``
     says whether an allowed attempt must change the tables (default: always; e.g. an anonymous visitor
     choosing a language is answered but stores nothing)."""
 
@@ -126,6 +127,7 @@ class WriteCase:
     deviations: Mapping[Role, Outcome] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     route: str = ""  # the path as the access matrix writes it (/zones/{code}/decide/), to find its row
+    form: bool = False  # an API operation whose body is a multipart form (an upload), not JSON
 
     def url_for(self, role: Role, prepared: Any) -> str:
         return self.url(role, prepared) if callable(self.url) else self.url
@@ -185,7 +187,7 @@ def _is_login(location: str) -> bool:
 def _send(client: Client, case: WriteCase, url: str, payload: Mapping[str, Any] | None) -> HttpResponseBase:
     method = case.method.lower()
     headers = dict(case.headers) or None
-    if case.api:
+    if case.api and not case.form:
         body = json.dumps(payload) if payload is not None else ""
         return client.generic(case.method.upper(), url, body, "application/json", headers=headers)
     if method == "post":

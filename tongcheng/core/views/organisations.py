@@ -23,7 +23,7 @@ from tongcheng.kit.history import record_history
 from tongcheng.kit.importing import TableError, TableRows, import_summary, import_template, run_import
 from tongcheng.kit.jobs.imports import start_import_job
 from tongcheng.kit.listing import Column, DateRange, Filter, ListSpec, cached_list_page, render_list
-from tongcheng.kit.services import ServiceError, ValidationFailed, get_visible
+from tongcheng.kit.services import ForbiddenError, NotFoundError, ServiceError, ValidationFailed, get_visible
 from tongcheng.kit.uploads import declared_too_large, limit_uploads, too_large_message, upload_limit
 
 from .. import selectors
@@ -35,7 +35,7 @@ from ..forms import (
     PersonForm,
     UnmaskForm,
 )
-from ..imports import organisation_import_spec
+from ..imports import check_may_import, organisation_import_spec
 from ..models import (
     AdjacentZone,
     Jurisdiction,
@@ -146,11 +146,14 @@ def _import_page(request: HttpRequest, form: ImportForm, result=None, status: in
 
 
 def _may_import(request: HttpRequest) -> None:
-    """An office that may change organisations imports them; one that only sees them gets 403, others 404."""
-    if not Organisation.objects.visible_to(request.user, "change").exists():
-        if Organisation.objects.visible_to(request.user).exists():
-            raise PermissionDenied
-        raise Http404
+    """An office that may change organisations imports them; one that only sees them gets 403, others 404
+    (core/imports.py, as for the API)."""
+    try:
+        check_may_import(request.user)
+    except NotFoundError:
+        raise Http404 from None
+    except ForbiddenError:
+        raise PermissionDenied from None
 
 
 @login_required
