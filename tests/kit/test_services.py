@@ -103,3 +103,29 @@ def test_inside_the_scope_a_duplicate_key_is_named():
             jurisdiction=Jurisdiction.objects.current().get(code="320111"),
         )
     assert refused.value.code == "duplicate_key" and refused.value.field == "key"
+
+
+@pytest.mark.parametrize("field", ["name", "name_en"])
+def test_an_over_long_value_is_refused_by_name_before_anything_reaches_the_database(field):
+    """Given the metropolitan-area office, when it creates an organisation whose name (a column of at most
+    its field's length) is far too long, then the refusal names the field — PostgreSQL never sees the value,
+    which it would refuse with an error (a 500) — and nothing is written."""
+    from django.core.exceptions import ValidationError
+
+    from tongcheng.core.models import Jurisdiction
+
+    before = Organisation.objects.count()
+    values = {"name": "测试机构", "name_en": ""}
+    values[field] = "长" * (Organisation._meta.get_field(field).max_length + 50)
+    with pytest.raises((ValidationError, ValidationFailed)) as refused:
+        organisations.create_organisation(
+            actor=office(),
+            key="an-over-long-name",
+            kind="government_department",
+            jurisdiction=Jurisdiction.objects.current().get(code="320111"),
+            **values,
+        )
+    error = refused.value
+    named = error.message_dict if isinstance(error, ValidationError) else {error.field: error.message}
+    assert field in named
+    assert Organisation.objects.count() == before

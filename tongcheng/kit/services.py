@@ -231,8 +231,9 @@ def check_version(expected_version: Any, current: int) -> None:
 def create(
     actor: Any, instance: models.Model, *, action: str = "change", refusal: Any = None
 ) -> models.Model:
-    """Save a new record for the actor: permission on the target scope first, then validation, save, and
-    a re-check that the saved row is in the actor's scope.
+    """Save a new record for the actor: the fields' own rules, permission on the target scope, then the
+    rest of validation (uniqueness, constraints), save, and a re-check that the saved row is in the
+    actor's scope.
 
     The scope is decided by the rule of the model on the saved row itself, so it is tried first inside a
     savepoint with the unique fields set to throw-away values: an actor outside the scope gets the same
@@ -243,6 +244,11 @@ def create(
         f for f in model._meta.fields if f.unique and not f.primary_key and isinstance(f, models.CharField)
     ]
     real = {f.attname: getattr(instance, f.attname) for f in unique}
+    # The fields' own rules (lengths, choices) before the trial insert: an over-long value would otherwise
+    # reach the database, which refuses it with an error (a 500) instead of naming the field. This says
+    # nothing about other rows; uniqueness and constraints wait until the scope is known.
+    relations = [f.name for f in model._meta.fields if f.is_relation]
+    instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         for f in unique:
             setattr(instance, f.attname, "~" + secrets.token_hex(8)[: max(1, (f.max_length or 17) - 1)])
