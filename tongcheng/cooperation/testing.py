@@ -121,3 +121,30 @@ def make_contribution(
             reference=reference,
         ),
     )
+
+
+def make_pn_samples() -> None:
+    """The 浦口—南谯 records the demo holds and some tests name (its co-built park, 华诺半导体 and its
+    project), made through the services where they are missing (on the small demo, which has none)."""
+    from .demo import synthetic_credit_code
+
+    if Park.objects.filter(code="pn-cobuilt-park").exists():
+        return
+    park = make_park(
+        "office_pn", code="pn-cobuilt-park", name="南谯浦口一体化发展共建合作园区", area_m2=666_667
+    )
+    enterprise = make_enterprise(
+        "office_pn",
+        credit_code=synthetic_credit_code("huanuo", "341103"),
+        name="华诺半导体",
+        zone_code="pukou-nanqiao",
+    )
+    make_project(
+        "office_pn",
+        code="pn-huanuo",
+        name="华诺半导体项目",
+        park=park,
+        enterprise=enterprise,
+        investment_fen=12 * 10**10,
+        attracted_by=("320111", "341103"),
+    )
