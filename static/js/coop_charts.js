@@ -22,14 +22,20 @@
   function render(el) {
     var payload = JSON.parse(document.getElementById(el.dataset.chartPayload).textContent);
     var twoAxes = payload.series.some(function (s) { return s.axis === 1; });
+    var longest = payload.labels.reduce(function (n, label) { return Math.max(n, String(label).length); }, 0);
+    var tilted = payload.labels.length > 6 || longest > 8;
     var chart = echarts.init(el);
     chart.setOption({
       color: palette,
       aria: {enabled: true},
       tooltip: {trigger: "axis", formatter: tooltip},
       legend: {top: 0},
-      grid: {left: 60, right: twoAxes ? 60 : 20, top: 40, bottom: 80},
-      xAxis: {type: "category", data: payload.labels, axisLabel: {interval: 0, rotate: payload.labels.length > 6 ? 30 : 0}},
+      grid: {left: 60, right: twoAxes ? 60 : 20, top: 40, bottom: tilted ? 110 : 40},
+      xAxis: {
+        type: "category",
+        data: payload.labels,
+        axisLabel: {interval: 0, rotate: tilted ? 30 : 0, width: 160, overflow: "truncate"}
+      },
       yAxis: twoAxes ? [{type: "value"}, {type: "value"}] : [{type: "value"}],
       series: payload.series.map(function (s) {
         return {

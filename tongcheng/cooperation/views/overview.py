@@ -233,11 +233,15 @@ def _fund_zone_ids(user: Any, ids: list[int] | None = None) -> set[int]:
 
 @login_required
 def cooperation_index(request: HttpRequest) -> HttpResponse:
-    """The zones the user sees, each with its overview and, where the user reads it, its fund."""
+    """The zones the user sees, each with its overview and, where the user reads it, its fund; and the
+    provinces' rules for head offices whose branches stay inside the province."""
     zones = list(AdjacentZone.objects.visible_to(request.user).order_by("name_sort"))
     funds = _fund_zone_ids(request.user, [z.pk for z in zones])
     return render(
         request,
         "cooperation/index.html",
-        {"zones": [(z, z.pk in funds) for z in zones]},
+        {
+            "zones": [(z, z.pk in funds) for z in zones],
+            "province_rules": selectors.province_rules(request.user).order_by("province__code"),
+        },
     )
