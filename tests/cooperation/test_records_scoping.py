@@ -27,6 +27,7 @@ from tongcheng.cooperation.models import (
     Park,
     ParkYear,
     Project,
+    ProvinceRule,
 )
 from tongcheng.kit.testing import ScopingCase, check_scoping
 
@@ -85,6 +86,11 @@ def expected_keys(model_name: str, username: str | None) -> set[str]:
             for f in ApportionmentFactor.objects.select_related("establishment")
             if _enterprise_visible(username, enterprises[f.establishment.enterprise_id])
         }
+    if model_name == "ProvinceRule":
+        # Public policy: every staff role reads the provinces' rules; the applicant does not.
+        return (
+            set() if username == "applicant_demo" else {r.province.code for r in ProvinceRule.objects.all()}
+        )
     funds = FUNDS.get(username, set())
     model = {
         "FundCommitment": FundCommitment,
@@ -133,6 +139,7 @@ CASES = {
     "FundCommitment": ScopingCase(model=FundCommitment),
     "FundContribution": ScopingCase(model=FundContribution),
     "FundDisbursement": ScopingCase(model=FundDisbursement),
+    "ProvinceRule": ScopingCase(model=ProvinceRule, key=lambda r: r.province.code),
 }
 WITH_API = ("Park", "Enterprise", "Project")
 

@@ -6,7 +6,7 @@ zone."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -33,6 +33,8 @@ __all__ = [
     "update_record",
 ]
 
+
+_M = TypeVar("_M", bound=models.Model)
 
 # Field errors whose code the API answers as it is (registered in kit/error_codes.py and core's registry).
 _KNOWN_CODES = frozenset({"required", "invalid_choice", "too_long", "control_character", "line_break"})
@@ -83,13 +85,13 @@ def require_touches_zone(
 
 def create_record(
     actor: Any,
-    instance: models.Model,
+    instance: _M,
     *,
     action: str,
     refusal: Any,
     m2m: Mapping[str, Iterable[models.Model]] | None = None,
     data: dict[str, Any] | None = None,
-) -> models.Model:
+) -> _M:
     """The kit's ``create`` (scope first, then validation, save and a re-check of the scope), the
     many-to-many values set, and the audit entry, in the caller's transaction."""
     try:
@@ -105,7 +107,9 @@ def create_record(
     return instance
 
 
-def _m2m_diff(obj: models.Model, name: str, values: Iterable[models.Model]) -> tuple[list[Any], list[str]]:
+def _m2m_diff(
+    obj: models.Model, name: str, values: Iterable[models.Model]
+) -> tuple[list[Any], list[list[str]]]:
     wanted = list(values)
     current = list(getattr(obj, name).all())
     before = sorted(str(getattr(r, "code", r.pk)) for r in current)
@@ -115,14 +119,14 @@ def _m2m_diff(obj: models.Model, name: str, values: Iterable[models.Model]) -> t
 
 def update_record(
     actor: Any,
-    obj: models.Model,
+    obj: _M,
     changes: dict[str, Any],
     expected_version: Any,
     *,
     fields: Iterable[str],
     action: str,
     m2m_fields: Iterable[str] = (),
-) -> models.Model:
+) -> _M:
     """``require`` + the kit's compare-and-set ``apply_changes`` on the locked row, the many-to-many fields
     compared and written too (a change of them alone still moves the version on), one audit entry with
     every change. Returns the locked, updated row."""

@@ -151,12 +151,12 @@ def _write_updates(
     now = timezone.now()
     opts = model._meta
     changed = {name for _o, diff, _l in planned for name in diff}
-    fields = [f for f in opts.concrete_fields if f.name in changed and f.name in plain_fields]
+    fields: list[Any] = [f for f in opts.concrete_fields if f.name in changed and f.name in plain_fields]
     if "name" in changed and issubclass(model, Searchable):
         for obj, _d, _l in planned:
             obj.fill_keys()  # type: ignore[attr-defined]
         fields += [opts.get_field("name_sort"), opts.get_field("search_key")]
-    version_field = opts.get_field("version")
+    version_field: Any = opts.get_field("version")
     batch = connection.ops.bulk_batch_size(
         [opts.pk, opts.pk, version_field, *fields], [o for o, _d, _l in planned]
     )
@@ -174,7 +174,7 @@ def _write_updates(
         assignments = {
             f.attname: case([(obj.pk, getattr(obj, f.attname)) for obj, _d, _l in chunk], f) for f in fields
         }
-        expected = case([(obj.pk, obj.version) for obj, _d, _l in chunk], version_field)  # type: ignore[attr-defined]
+        expected = case([(obj.pk, getattr(obj, "version")) for obj, _d, _l in chunk], version_field)  # noqa: B009
         written = model._default_manager.filter(pk__in=pks, version=expected).update(
             version=F("version") + 1, updated_at=now, **assignments
         )

@@ -372,11 +372,11 @@ def fund_position(
         p.committed_total += c.amount_fen
         if dt.date(c.year, 12, 31) <= as_of:
             p.committed_due += c.amount_fen
-    for c in contributions:
-        p = position(c.party)
-        if c.date <= as_of:
-            p.contributed += c.amount_fen
-            p.contributed_by_kind[c.kind] = p.contributed_by_kind.get(c.kind, 0) + c.amount_fen
+    for paid in contributions:
+        p = position(paid.party)
+        if paid.date <= as_of:
+            p.contributed += paid.amount_fen
+            p.contributed_by_kind[paid.kind] = p.contributed_by_kind.get(paid.kind, 0) + paid.amount_fen
     ordered = sorted(parties.values(), key=lambda p: p.party.code)
     shares = cost_shares_bp({p.party.code: p.contributed for p in ordered})
     for p in ordered:
