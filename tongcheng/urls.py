@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("tongcheng.kit.notifications.urls")),
     path("", include("tongcheng.core.urls")),
     path("", include("tongcheng.core.calendar.urls")),
+    path("", include("tongcheng.cooperation.urls")),
 ]
 
 # Pages and JSON that work without the database or the static manifest; a database that does not answer

@@ -23,6 +23,7 @@ from django.urls import include, path
 from tests.conftest import DEMO_USERNAMES
 from tests.core import test_write_matrix as writes
 from tongcheng.api import api
+from tongcheng.cooperation.demo import synthetic_credit_code
 from tongcheng.core.models import Person, User
 from tongcheng.kit.testing import (
     AccessRow,
@@ -63,6 +64,37 @@ ROUTE_SAMPLES = {
     "/jobs/{pk}/result/": {"pk": 999999},
     "/jobs/{pk}/status/": {"pk": 999999},
     "/notifications/{pk}/read/": {"pk": 999999},
+    # The cooperation records of 浦口—南谯 (tests/cooperation/records_write_cases.py names the same).
+    **{
+        path: {"code": "pn-cobuilt-park"}
+        for path in (
+            "/cooperation/parks/{code}/",
+            "/cooperation/parks/{code}/edit/",
+            "/api/v1/cooperation/parks/{code}",
+            "/api/v1/cooperation/parks/{code}/years",
+        )
+    },
+    **{
+        path: {"code": "pn-huanuo"}
+        for path in (
+            "/cooperation/projects/{code}/",
+            "/cooperation/projects/{code}/edit/",
+            "/cooperation/projects/{code}/step/",
+            "/api/v1/cooperation/projects/{code}",
+        )
+    },
+    **{
+        path: {"credit_code": synthetic_credit_code("huanuo", "341103")}
+        for path in (
+            "/cooperation/enterprises/{credit_code}/",
+            "/cooperation/enterprises/{credit_code}/edit/",
+            "/api/v1/cooperation/enterprises/{credit_code}",
+            "/api/v1/cooperation/enterprises/{credit_code}/establishments",
+        )
+    },
+    "/api/v1/cooperation/establishments/{establishment_id}/factors": {
+        "establishment_id": lambda: _establishment_pk()
+    },
 }
 # Query strings a read needs to answer 200 rather than 422.
 QUERIES = {
@@ -84,9 +116,17 @@ def _operations() -> list[tuple[str, str]]:
 
 def _sample_url(route_path: str) -> str:
     samples = {**SAMPLES, "pk": _person_pk(), **ROUTE_SAMPLES.get(route_path, {})}
+    samples = {name: value() if callable(value) else value for name, value in samples.items()}
     url = fill_path(route_path, samples)
     query = QUERIES.get(route_path)
     return f"{url}?{query}" if query else url
+
+
+def _establishment_pk() -> int:
+    """The production base in 南谯 of the demo's transport enterprise (浦口—南谯's records)."""
+    from tongcheng.cooperation.models import Establishment
+
+    return Establishment.objects.get(enterprise__name="浦南交通工业化制造有限公司", kind="production_base").pk
 
 
 def _person_pk() -> int:

@@ -102,6 +102,10 @@ def _known_parameters(operation, token_id: int | None) -> dict[str, object] | No
             known["code"] = "lishui-bowang"
         elif "/jurisdictions/" in operation.path:
             known["code"] = "320111"
+        elif "/cooperation/parks/" in operation.path:
+            known["code"] = "pn-cobuilt-park"
+        elif "/cooperation/projects/" in operation.path:
+            known["code"] = "pn-huanuo"
         else:
             known["code"] = "pukou-nanqiao"
     if "key" in names:
@@ -110,7 +114,26 @@ def _known_parameters(operation, token_id: int | None) -> dict[str, object] | No
         known["token_id"] = token_id
     if "kind" in names:
         known["kind"] = "uscc"
+    known.update(_cooperation_parameters(names))
     return known if set(known) == names else None
+
+
+def _cooperation_parameters(names: set[str]) -> dict[str, object]:
+    """The demo's 浦口—南谯 cooperation records, for the cooperation operations' path parameters."""
+    from tongcheng.cooperation.models import Enterprise, Establishment, FundContribution, FundDisbursement
+
+    known: dict[str, object] = {}
+    if "credit_code" in names:
+        known["credit_code"] = Enterprise.objects.get(name="华诺半导体").credit_code
+    if "establishment_id" in names:
+        known["establishment_id"] = Establishment.objects.filter(enterprise__name="华诺半导体").first().pk
+    if "contribution_id" in names:
+        known["contribution_id"] = FundContribution.objects.filter(zone__code="pukou-nanqiao").first().pk
+    if "disbursement_id" in names:
+        known["disbursement_id"] = FundDisbursement.objects.filter(zone__code="pukou-nanqiao").first().pk
+    if "province" in names:
+        known["province"] = "340000"
+    return known
 
 
 def _strategy(operation, token_id: int | None):

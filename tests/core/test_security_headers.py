@@ -26,6 +26,15 @@ from django.urls import URLPattern, get_resolver
 # Needs nothing beyond one zone and its roles: the small demo is enough (tests/conftest.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.small_demo]
 
+
+@pytest.fixture(autouse=True)
+def cooperation_samples(db):
+    """The 浦口—南谯 cooperation records the pages below name (the small demo has none)."""
+    from tongcheng.cooperation.testing import make_pn_samples
+
+    make_pn_samples()
+
+
 ZONE = "pukou-nanqiao"
 ORGANISATION = "pukou-nanqiao-office"
 DENIED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb")
@@ -71,12 +80,38 @@ PAGES: list[tuple[str | None, str, int]] = [
     ("admin", "/admin/core/organisation/?q=pukou", 200),
     ("admin", "/admin/core/user/{admin_pk}/password/", 200),
     ("admin", "/admin/core/jurisdiction/?_popup=1&_to_field=id", 200),
+    # The cooperation records, the overview with its charts, the fund (tongcheng/cooperation/urls.py).
+    ("office_pn", "/cooperation/", 200),
+    ("office_pn", "/cooperation/parks/", 200),
+    ("office_pn", "/cooperation/parks/new/", 200),
+    ("office_pn", "/cooperation/parks/import/", 200),
+    ("office_pn", "/cooperation/parks/pn-cobuilt-park/", 200),
+    ("office_pn", "/cooperation/parks/pn-cobuilt-park/edit/", 200),
+    ("office_pn", "/cooperation/enterprises/", 200),
+    ("office_pn", "/cooperation/enterprises/new/", 200),
+    ("office_pn", "/cooperation/enterprises/import/", 200),
+    ("office_pn", "/cooperation/enterprises/{enterprise_code}/", 200),
+    ("office_pn", "/cooperation/enterprises/{enterprise_code}/edit/", 200),
+    ("office_pn", "/cooperation/projects/", 200),
+    ("office_pn", "/cooperation/projects/new/", 200),
+    ("office_pn", "/cooperation/projects/import/", 200),
+    ("office_pn", "/cooperation/projects/pn-huanuo/", 200),
+    ("office_pn", "/cooperation/projects/pn-huanuo/edit/", 200),
+    ("office_pn", "/cooperation/zones/pukou-nanqiao/", 200),
+    ("office_pn", "/cooperation/zones/pukou-nanqiao/fund/", 200),
+    ("office_pn", "/cooperation/zones/pukou-nanqiao/fund/commitments/new/", 200),
+    ("office_pn", "/cooperation/zones/pukou-nanqiao/fund/contributions/new/", 200),
+    ("office_pn", "/cooperation/zones/pukou-nanqiao/fund/disbursements/new/", 200),
+    ("officer_pukou", "/cooperation/zones/pukou-nanqiao/fund/", 404),
 ]
 # Pages reached by POST, and URLs that answer something other than a page.
-POSTED_PAGES = {"person_unmask", "grant_withdraw"}
+POSTED_PAGES = {"person_unmask", "grant_withdraw", "coop_project_step"}
 # Endpoints that answer with data or a redirect, never an HTML page of their own.
 NOT_PAGES = {
     "organisation_import_template",
+    "coop_park_import_template",
+    "coop_enterprise_import_template",
+    "coop_project_import_template",
     "geojson",
     "healthz",
     "logout",
@@ -132,7 +167,14 @@ def _path(template: str) -> str:
         zone_pk=AdjacentZone.objects.get(code=ZONE).pk,
         admin_pk=User.objects.get(username="admin").pk,
         grant_pk=RoleGrant.objects.get(user__username="officer_pukou").pk,
+        enterprise_code=_enterprise_code() if "{enterprise_code}" in template else "",
     )
+
+
+def _enterprise_code() -> str:
+    from tongcheng.cooperation.models import Enterprise
+
+    return Enterprise.objects.get(name="华诺半导体").credit_code
 
 
 def parse_policy(header: str) -> dict[str, list[str]]:
@@ -261,7 +303,12 @@ def test_every_page_is_checked():
     from django.urls import resolve
 
     checked = {resolve(_path_only(p)).url_name for _, p, status in PAGES if status == 200}
-    core = [p for p in get_resolver("tongcheng.core.urls").url_patterns if isinstance(p, URLPattern)]
+    core = [
+        p
+        for urlconf in ("tongcheng.core.urls", "tongcheng.cooperation.urls")
+        for p in get_resolver(urlconf).url_patterns
+        if isinstance(p, URLPattern)
+    ]
     missing = {p.name for p in core} - checked - POSTED_PAGES - NOT_PAGES
     assert missing == set()
 
@@ -273,4 +320,5 @@ def _path_only(path: str) -> str:
         .replace("{admin_pk}", "1")
         .replace("{grant_pk}", "1")
         .replace("{person_pk}", "1")
+        .replace("{enterprise_code}", "913411038410580880")
     )

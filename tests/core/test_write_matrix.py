@@ -24,6 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.conftest import DEMO_USERNAMES
+from tests.cooperation.records_write_cases import RECORD_EXPECTED, import_files, record_cases
 from tongcheng.core import limits
 from tongcheng.core.models import (
     AdjacentZone,
@@ -134,6 +135,9 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "token_revoke_page": outcomes(404, office_pn=302),
     "language_page": outcomes(302, anonymous=302),  # anonymous: a cookie, nothing stored
 }
+
+# The cooperation records and fund (tests/cooperation/records_write_cases.py).
+EXPECTED.update(RECORD_EXPECTED)
 
 # Where today's pages answer otherwise (role → today's status); each is listed in docs/access-matrix.md.
 DEVIATIONS: dict[str, dict[str, Outcome]] = {}
@@ -283,7 +287,9 @@ ORGANISATION_TABLES = (Organisation, Organisation.history.model, AuditEntry)
 PERSON_TABLES = (Person, Person.history.model, AuditEntry)
 
 
-def cases(pn_token_id: int, person_pk: int, import_file: bytes) -> list[WriteCase]:
+def cases(
+    pn_token_id: int, person_pk: int, import_file: bytes, record_files: dict[str, bytes] | None = None
+) -> list[WriteCase]:
     def case(name: str, **kwargs) -> WriteCase:
         return WriteCase(name=name, expected=EXPECTED[name], deviations=DEVIATIONS.get(name, {}), **kwargs)
 
@@ -472,6 +478,7 @@ def cases(pn_token_id: int, person_pk: int, import_file: bytes) -> list[WriteCas
             tables=(Table(User, ("language",)), AuditEntry),
             writes=lambda role: role != "anonymous",
         ),
+        *record_cases(record_files),
     ]
 
 
@@ -479,7 +486,8 @@ def cases(pn_token_id: int, person_pk: int, import_file: bytes) -> list[WriteCas
 def write_cases(clients, proposal, pn_token) -> dict[str, WriteCase]:
     person = Person.objects.get(user__username="leader_pn")
     import_file = _import_file(clients["office_metro"])
-    return {c.name: c for c in cases(pn_token.pk, person.pk, import_file)}
+    record_files = import_files(clients["office_metro"])
+    return {c.name: c for c in cases(pn_token.pk, person.pk, import_file, record_files)}
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

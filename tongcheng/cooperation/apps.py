@@ -9,3 +9,6 @@ class CooperationConfig(AppConfig):
     label = "cooperation"
     verbose_name = _("Cooperation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

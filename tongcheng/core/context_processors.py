@@ -15,6 +15,7 @@ NAV = [
     ("zone_list", _("Adjacent zones"), STAFF_ROLES),
     ("organisation_list", _("Organisations"), STAFF_ROLES),
     ("person_list", _("People"), STAFF_ROLES),
+    ("coop_index", _("Cooperation"), STAFF_ROLES),
     ("jurisdiction_list", _("Jurisdictions"), STAFF_ROLES | {"applicant"}),
     ("audit_list", _("Audit log"), frozenset({"auditor", "office"})),
     ("calendar_list", _("Working-day calendar"), STAFF_ROLES),

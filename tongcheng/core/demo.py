@@ -13,6 +13,7 @@ the reload is refused as stale instead of silently based on other values."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -391,6 +392,18 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
     return accounts
 
 
+# Loaders of other apps' demo records (cooperation …), registered when those apps start: each is called with
+# the report, inside the load's transaction, after the registry and the accounts. The same rules hold: a
+# record some user has changed is left as it is (``report.changed_by_a_user``), others are brought up to date.
+DEMO_LOADERS: list[Callable[[LoadReport], None]] = []
+
+
+def register_demo_loader(loader: Callable[[LoadReport], None]) -> Callable[[LoadReport], None]:
+    if loader not in DEMO_LOADERS:
+        DEMO_LOADERS.append(loader)
+    return loader
+
+
 @transaction.atomic
 def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str, str]]]:
     report = LoadReport(touched=_touched_records())
@@ -400,6 +413,8 @@ def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str,
         load_jurisdictions(report)
         load_registry(report)
         accounts = load_users(report) if with_users else []
+        for loader in DEMO_LOADERS:
+            loader(report)
     # Grants, zones and members may have changed: scopes cached before the load are stale.
     bump_scope_version()
     return report, accounts

@@ -1,0 +1,1 @@
+"""The services of the cooperation system: the only code that writes its tables."""

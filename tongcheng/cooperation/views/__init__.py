@@ -1,0 +1,53 @@
+"""Pages of the cooperation records and the fund: one module per subject (records, fund, overview)."""
+
+from .fund import commitment_create, contribution_create, disbursement_create, zone_fund
+from .overview import cooperation_index, zone_overview
+from .records import (
+    enterprise_create,
+    enterprise_detail,
+    enterprise_edit,
+    enterprise_import,
+    enterprise_import_template,
+    enterprise_list,
+    park_create,
+    park_detail,
+    park_edit,
+    park_import,
+    park_import_template,
+    park_list,
+    project_create,
+    project_detail,
+    project_edit,
+    project_import,
+    project_import_template,
+    project_list,
+    project_step,
+)
+
+__all__ = [
+    "commitment_create",
+    "contribution_create",
+    "cooperation_index",
+    "disbursement_create",
+    "enterprise_create",
+    "enterprise_detail",
+    "enterprise_edit",
+    "enterprise_import",
+    "enterprise_import_template",
+    "enterprise_list",
+    "park_create",
+    "park_detail",
+    "park_edit",
+    "park_import",
+    "park_import_template",
+    "park_list",
+    "project_create",
+    "project_detail",
+    "project_edit",
+    "project_import",
+    "project_import_template",
+    "project_list",
+    "project_step",
+    "zone_fund",
+    "zone_overview",
+]
