@@ -391,6 +391,19 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
     return accounts
 
 
+def app_demo_loaders() -> list[Any]:
+    """The demo loaders of the apps above core (``demo_loader``, a dotted path on an app's config), each
+    called with the load's report after core's registry and accounts, in the order of INSTALLED_APPS."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    return [
+        import_string(config.demo_loader)
+        for config in apps.get_app_configs()
+        if getattr(config, "demo_loader", None)
+    ]
+
+
 @transaction.atomic
 def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str, str]]]:
     report = LoadReport(touched=_touched_records())
@@ -400,6 +413,8 @@ def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str,
         load_jurisdictions(report)
         load_registry(report)
         accounts = load_users(report) if with_users else []
+        for loader in app_demo_loaders():
+            loader(report)
     # Grants, zones and members may have changed: scopes cached before the load are stale.
     bump_scope_version()
     return report, accounts

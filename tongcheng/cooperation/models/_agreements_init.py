@@ -1,0 +1,15 @@
+"""The models of agreements and imported rows (coop_agreements); folded into models/__init__.py."""
+
+from .agreements import Agreement, AgreementVersion, VersionStatus
+from .receipts import INDICATOR_CHOICES, ImportedFactor, IndicatorValue, Receipt, format_yyyymm
+
+__all__ = [
+    "Agreement",
+    "AgreementVersion",
+    "VersionStatus",
+    "INDICATOR_CHOICES",
+    "ImportedFactor",
+    "IndicatorValue",
+    "Receipt",
+    "format_yyyymm",
+]
