@@ -7,6 +7,7 @@ from ._agreements_init import (
     ImportedFactor,
     IndicatorValue,
     Receipt,
+    ReceiptSum,
     VersionStatus,
     format_yyyymm,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "ImportedFactor",
     "IndicatorValue",
     "Receipt",
+    "ReceiptSum",
     "VersionStatus",
     "format_yyyymm",
 ]

@@ -1,7 +1,7 @@
 """The models of agreements and imported rows (coop_agreements); folded into models/__init__.py."""
 
 from .agreements import Agreement, AgreementVersion, VersionStatus
-from .receipts import INDICATOR_CHOICES, ImportedFactor, IndicatorValue, Receipt, format_yyyymm
+from .receipts import INDICATOR_CHOICES, ImportedFactor, IndicatorValue, Receipt, ReceiptSum, format_yyyymm
 
 __all__ = [
     "Agreement",
@@ -11,5 +11,6 @@ __all__ = [
     "ImportedFactor",
     "IndicatorValue",
     "Receipt",
+    "ReceiptSum",
     "format_yyyymm",
 ]

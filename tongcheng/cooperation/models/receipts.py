@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from tongcheng.kit.models import TimestampedModel
 from tongcheng.kit.querysets import ScopedQuerySet
 
-__all__ = ["ImportedFactor", "IndicatorValue", "Receipt", "INDICATOR_CHOICES", "format_yyyymm"]
+__all__ = ["ImportedFactor", "IndicatorValue", "Receipt", "ReceiptSum", "INDICATOR_CHOICES", "format_yyyymm"]
 
 RECEIPT_ID_MAX = 64
 PROJECT_MAX = 100
@@ -77,6 +77,32 @@ class Receipt(TimestampedModel):
     @property
     def period_text(self) -> str:
         return format_yyyymm(self.period)
+
+
+class ReceiptSum(models.Model):
+    """Receipts summed per settlement group (zone, month, enterprise, treasury, tax type, project): what the
+    engine reads (the sums give it the same result to the fen as the single rows). Derived data, refreshed
+    for the months an import or the demo loader wrote (``sharing.loader.refresh_receipt_sums``), so that a
+    settlement or a what-if preview reads thousands of sums rather than millions of rows."""
+
+    zone = models.ForeignKey(
+        "core.AdjacentZone", verbose_name=_("zone"), on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.PositiveIntegerField(_("month collected"))  # YYYYMM
+    enterprise = models.CharField(_("credit code"), max_length=18)
+    jurisdiction = models.CharField(_("collecting jurisdiction"), max_length=6)
+    tax_type = models.CharField(_("tax type"), max_length=20)
+    project = models.CharField(_("project"), max_length=PROJECT_MAX, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    rows = models.PositiveIntegerField(_("rows"))
+
+    class Meta:
+        verbose_name = _("receipt sum")
+        verbose_name_plural = _("receipt sums")
+        indexes = [models.Index(fields=["zone", "period"], name="coop_receiptsum_zone_period")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {format_yyyymm(self.period)} {self.tax_type}"
 
 
 INDICATOR_CHOICES = [

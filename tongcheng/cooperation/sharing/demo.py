@@ -29,6 +29,7 @@ from tongcheng.core.models import AdjacentZone
 
 from ..models import Agreement, AgreementVersion, ImportedFactor, IndicatorValue, Receipt, VersionStatus
 from . import canonical
+from .loader import refresh_receipt_sums
 
 __all__ = ["DEMO_ENTERPRISES", "DEMO_MONTHS", "load_sharing_demo", "demo_agreements"]
 
@@ -433,6 +434,8 @@ def load_sharing_demo(report: Any) -> None:
     codes = {e.zone for e in DEMO_ENTERPRISES}
     zones = {z.code: z for z in AdjacentZone.objects.filter(code__in=codes)}
     _upsert_rows(Receipt, ("zone", "receipt_id"), demo_receipt_rows(), zones, report)
+    for zone in zones.values():
+        refresh_receipt_sums(zone, [y * 100 + m for y, m in DEMO_MONTHS])
     _upsert_rows(
         IndicatorValue, ("zone", "enterprise", "period", "indicator"), demo_indicator_rows(), zones, report
     )
