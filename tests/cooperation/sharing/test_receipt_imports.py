@@ -47,7 +47,8 @@ def _csv(rows, header=HEADER, encoding="utf-8", bom=False) -> bytes:
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
-def _xlsx(rows, header=HEADER.split(","), merged_title=False) -> bytes:
+def _xlsx(rows, header=None, merged_title=False) -> bytes:
+    header = header or HEADER.split(",")
     book = openpyxl.Workbook()
     sheet = book.active
     if merged_title:
