@@ -133,7 +133,29 @@ def demo_agreements() -> list[dict[str, Any]]:
                             "double_count": True,
                         },
                     },
-                }
+                },
+                {
+                    "status": VersionStatus.DRAFT,
+                    "effective_from": "2026-01",
+                    "effective_to": "",
+                    "resolution": "",
+                    "note": "（草稿）若核实为浦口得 7、南谯得 3，则自 2026 年 1 月起按此版本执行。",
+                    "note_en": (
+                        "(Draft) Should it turn out that Pukou gets 7 and Nanqiao 3, this version applies from "
+                        "January 2026."
+                    ),
+                    "rules": {
+                        "tie_order": ["341103", "320111"],
+                        "scope": {"enterprises": _in("pukou-nanqiao")},
+                        "tax_types": ["VAT", "CIT"],
+                        "base": {"kind": "local_share", "fraction_bp": 4000},
+                        "ratio": {"kind": "fixed", "bp": [3000, 7000]},
+                        "statistics": {
+                            "bp": {"gdp": [3000, 7000], "industrial_output": [3000, 7000]},
+                            "double_count": True,
+                        },
+                    },
+                },
             ],
         },
         {
