@@ -220,7 +220,7 @@ def parties_text(parties: Sequence[dict[str, Any]]) -> str:
 
 
 PARTIES_HELP = gettext_lazy(
-    "One party per line: its 6-digit code and its role (host, partner or origin), e.g. \u201c341103 host\u201d. "
+    "One party per line: its 6-digit code and its role (host, partner or origin), e.g. “341103 host”. "
     "Every ratio lists one value per party, in this order."
 )
 
