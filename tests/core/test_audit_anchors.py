@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 
+from tests.cooperation.sharing.audit_scenarios import SCENARIOS as COOP_SCENARIOS
 from tongcheng.core.calendar import services as calendar_services
 from tongcheng.core.models import (
     AdjacentZone,
@@ -264,6 +265,9 @@ SCENARIOS = {
         ["auditor_pn", "office_pn"],
     ),
 }
+
+# The modules' actions, with their own scenarios.
+SCENARIOS.update(COOP_SCENARIOS)
 
 
 def test_every_registered_action_has_a_scenario():

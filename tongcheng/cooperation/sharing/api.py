@@ -3,7 +3,6 @@
 Thin: scoped reads through the selectors, writes through the services; the lists take the pages' own
 parameters (kit/filters.py)."""
 
-
 from typing import Any
 
 from django.http import HttpRequest

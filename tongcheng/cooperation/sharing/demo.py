@@ -86,7 +86,7 @@ def demo_agreements() -> list[dict[str, Any]]:
     return [
         {
             "zone": "pukou-nanqiao",
-            "code": "pn-park-district-share",
+            "agreement": "pn-park-district-share",
             "title": "浦口—南谯共建园区区级留成分享协议",
             "title_en": "Pukou–Nanqiao co-built park: sharing of the district-level retained tax",
             "parties": [
@@ -160,7 +160,7 @@ def demo_agreements() -> list[dict[str, Any]]:
         },
         {
             "zone": "jiangning-bowang",
-            "code": "jb-demo-share",
+            "agreement": "jb-demo-share",
             "title": "（演示）江宁—博望共建项目税收分享协议",
             "title_en": "(Demo) Jiangning–Bowang joint projects: tax sharing",
             "parties": [
@@ -219,7 +219,7 @@ def demo_agreements() -> list[dict[str, Any]]:
         },
         {
             "zone": "ninghuai",
-            "code": "nh-demo-increment",
+            "agreement": "nh-demo-increment",
             "title": "（演示）宁淮特别合作区存量增量分享协议",
             "title_en": "(Demo) Nanjing–Huai'an special zone: stock stays, increment shared",
             "parties": [
@@ -283,7 +283,7 @@ def _load_agreements(report: Any) -> None:
             problem
             for vspec in spec["versions"]
             for problem in canonical.check_version(
-                code=spec["code"],
+                code=spec["agreement"],
                 title=spec["title"],
                 parties=spec["parties"],
                 effective_from=vspec["effective_from"],
@@ -296,9 +296,9 @@ def _load_agreements(report: Any) -> None:
             # A user changed the zone (e.g. removed a member) so that the demo's agreement no longer fits it.
             report.kept.append(f"{spec['title']}: {problems[0].message}")
             continue
-        agreement = Agreement.objects.filter(code=spec["code"]).first()
+        agreement = Agreement.objects.filter(code=spec["agreement"]).first()
         if agreement is None:
-            agreement = Agreement.objects.create(zone=zone, code=spec["code"], **values)
+            agreement = Agreement.objects.create(zone=zone, code=spec["agreement"], **values)
             report.count("created")
         elif _touched(report, agreement) or any(_touched(report, v) for v in agreement.versions.all()):
             report.keep(agreement)
