@@ -71,9 +71,9 @@ def _count(value: Any) -> str:
 for _key, _label in (
     ("file", _("File")),
     ("rows", _("Rows read")),
-    ("created", _("Created")),
-    ("updated", _("Updated")),
-    ("unchanged", _("Unchanged")),
+    ("created", _("Rows created")),
+    ("updated", _("Rows updated")),
+    ("unchanged", _("Rows unchanged")),
     ("refused", _("Rows refused")),
     ("dataset", _("Data")),
 ):
