@@ -334,7 +334,7 @@ def _load_agreements(report: Any) -> None:
                 report.count("unchanged")
 
 
-def _amount(*parts: object) -> int:
+def _amount(*parts: object) -> float:
     """A deterministic pseudo-random number in [0, 1) from the parts."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64

@@ -82,7 +82,7 @@ def _steps_of(version: AgreementVersion) -> list[tuple[int, list[int] | None, st
     start = parse_period(version.effective_from)
     kind = ratio.get("kind")
     if kind == "stepped":
-        out = []
+        out: list[tuple[int, list[int] | None, str]] = []
         for step in ratio.get("steps", []):
             month = max(parse_period(step["from"]), start)
             vec, note = _uniform(step.get("bp"))

@@ -217,7 +217,9 @@ def _check(agreement: Agreement, effective_from: str, effective_to: str, rules: 
 
 
 def _approved_spans(agreement: Agreement, exclude_pk: int | None = None) -> list[canonical.Span]:
-    versions = agreement.versions.filter(status=VersionStatus.APPROVED).exclude(pk=exclude_pk)
+    versions = agreement.versions.filter(status=VersionStatus.APPROVED)
+    if exclude_pk is not None:
+        versions = versions.exclude(pk=exclude_pk)
     return [canonical.span_of(agreement, v) for v in versions.order_by("effective_from")]
 
 
