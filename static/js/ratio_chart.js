@@ -56,6 +56,7 @@
         };
       })
     });
+    el.dataset.rendered = "true";
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
