@@ -27,12 +27,16 @@ def _agreement():
 
 def _update_agreement():
     agreement = _agreement()
-    services.update_agreement(actor=user("office_pn"), agreement=agreement, changes={"title": "审计"}, expected_version=1)
+    services.update_agreement(
+        actor=user("office_pn"), agreement=agreement, changes={"title": "审计"}, expected_version=1
+    )
 
 
 def _update_version():
     version = make_version("office_pn", _agreement(), rules=RULES)
-    services.update_version(actor=user("office_pn"), version=version, changes={"note": "审计"}, expected_version=1)
+    services.update_version(
+        actor=user("office_pn"), version=version, changes={"note": "审计"}, expected_version=1
+    )
 
 
 def _approve():
@@ -63,7 +67,11 @@ def _import(dataset: str, text: str):
 SCENARIOS = {
     "agreement.create": (_agreement, READERS, OTHERS),
     "agreement.update": (_update_agreement, READERS, OTHERS),
-    "agreement_version.create": (lambda: make_version("office_pn", _agreement(), rules=RULES), READERS, OTHERS),
+    "agreement_version.create": (
+        lambda: make_version("office_pn", _agreement(), rules=RULES),
+        READERS,
+        OTHERS,
+    ),
     "agreement_version.update": (_update_version, READERS, OTHERS),
     "agreement_version.approve": (_approve, READERS, OTHERS),
     "agreement_version.supersede": (_supersede, READERS, OTHERS),

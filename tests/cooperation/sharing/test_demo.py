@@ -32,7 +32,10 @@ def test_the_demo_holds_three_zones_agreements_and_24_months_of_receipts():
     assert all(uscc_valid(e.code) and e.name.startswith("（演示）") for e in DEMO_ENTERPRISES)
     assert Receipt.objects.filter(synthetic=True).count() == len(list(demo_receipt_rows()))
     synthetic = Agreement.objects.filter(code__in=["jb-demo-share", "nh-demo-increment"])
-    assert all(a.synthetic for a in synthetic) and not Agreement.objects.get(code="pn-park-district-share").synthetic
+    assert (
+        all(a.synthetic for a in synthetic)
+        and not Agreement.objects.get(code="pn-park-district-share").synthetic
+    )
 
 
 def test_a_reload_changes_nothing_and_leaves_the_users_work():
@@ -40,14 +43,24 @@ def test_a_reload_changes_nothing_and_leaves_the_users_work():
     another amount, and the demo is loaded again, then the edited agreement and the imported receipt stay
     as the users made them (and are named in the report), and nothing else changes."""
     agreement = Agreement.objects.get(code="pn-park-district-share")
-    services.update_agreement(actor=user("office_pn"), agreement=agreement, changes={"title": "用户改过的标题"}, expected_version=agreement.version)
+    services.update_agreement(
+        actor=user("office_pn"),
+        agreement=agreement,
+        changes={"title": "用户改过的标题"},
+        expected_version=agreement.version,
+    )
     receipt = Receipt.objects.filter(zone=agreement.zone, synthetic=True).order_by("receipt_id").first()
     text = (
         "receipt_id,enterprise,jurisdiction,period,tax_type,amount\n"
         f"{receipt.receipt_id},{receipt.enterprise},{receipt.jurisdiction},{receipt.period // 100}-{receipt.period % 100:02d},"
         f"{receipt.tax_type},123\n"
     )
-    assert import_table(user("office_pn"), agreement.zone, "receipts", "edit.csv", io.BytesIO(text.encode())).updated == 1
+    assert (
+        import_table(
+            user("office_pn"), agreement.zone, "receipts", "edit.csv", io.BytesIO(text.encode())
+        ).updated
+        == 1
+    )
     versions_before = list(AgreementVersion.objects.order_by("pk").values_list("pk", "version"))
     sums_before = ReceiptSum.objects.count()
 
