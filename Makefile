@@ -8,7 +8,10 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE ?= tongcheng.settings
 
 # What mypy (with django-stubs) checks in `make lint` and `make test`: the kit, the services and the engine.
-TYPED  := tongcheng/kit tongcheng/core/services tongcheng/cooperation/engine
+TYPED  := tongcheng/kit tongcheng/core/services tongcheng/cooperation/engine \
+          tongcheng/cooperation/sharing/services.py tongcheng/cooperation/sharing/canonical.py \
+          tongcheng/cooperation/sharing/imports.py tongcheng/cooperation/sharing/loader.py \
+          tongcheng/cooperation/sharing/preview.py
 
 .PHONY: run test test-fast install install-test messages migrate demo lint typecheck chromium bench bench-web bench-import bench-map clean
 

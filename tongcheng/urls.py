@@ -9,6 +9,7 @@ urlpatterns = [
     path("attachments/", include("tongcheng.kit.attachments.urls")),
     path("jobs/", include("tongcheng.kit.jobs.urls")),
     path("notifications/", include("tongcheng.kit.notifications.urls")),
+    path("cooperation/", include("tongcheng.cooperation.sharing.urls")),
     path("", include("tongcheng.core.urls")),
     path("", include("tongcheng.core.calendar.urls")),
     path("", include("tongcheng.cooperation.urls")),

@@ -21,6 +21,7 @@ from django.test import Client, override_settings
 from django.urls import include, path
 
 from tests.conftest import DEMO_USERNAMES
+from tests.cooperation.sharing import test_write_matrix as coop_writes
 from tests.core import test_write_matrix as writes
 from tongcheng.api import api
 from tongcheng.cooperation.demo import synthetic_credit_code
@@ -49,6 +50,10 @@ SAMPLES = {
     "kind": "uscc",
     "year": 2027,
     "fmt": "xlsx",
+    # Cooperation: 浦口—南谯's demo agreement and its draft version 2.
+    "agreement": "pn-park-district-share",
+    "number": 2,
+    "dataset": "receipts",
 }
 # Where a parameter name means something else on one route.
 ROUTE_SAMPLES = {
@@ -103,7 +108,14 @@ QUERIES = {
     "/api/v1/tools/workdays/between": "start=2025-03-03&end=2025-03-10",
     "/api/v1/tools/check/{kind}": "value=91320111MA1XXXXXX1",
     "/pick/": "kind=jurisdiction&q=pk",
+    "/api/v1/cooperation/zones/{code}/engine-agreements": "periods=2025-01..2025-12",
 }
+# The write-permission matrices whose cases the document's write rows mirror (core's and each module's).
+WRITE_EXPECTED = {**writes.EXPECTED, **coop_writes.EXPECTED}
+
+
+def _write_cases() -> list:
+    return [*writes.cases(0, 0, b""), *coop_writes.cases()]
 
 
 def _rows() -> list[AccessRow]:
@@ -202,10 +214,10 @@ def test_write_rows_mirror_the_write_matrix():
     rows = [r for r in _rows() if r.method != "GET"]
     by_case = {r.case: r for r in rows}
     assert all(r.case for r in rows), [r.line for r in rows if not r.case]
-    assert sorted(by_case) == sorted(writes.EXPECTED), set(by_case) ^ set(writes.EXPECTED)
+    assert sorted(by_case) == sorted(WRITE_EXPECTED), set(by_case) ^ set(WRITE_EXPECTED)
     api_writes = {(m, p) for m, p in _operations() if m != "GET"}
     assert api_writes <= {(r.method, r.path) for r in rows}
-    cases = {c.name: c for c in writes.cases(0, 0, b"")}
+    cases = {c.name: c for c in _write_cases()}
     wrong = []
     for name, row in by_case.items():
         case = cases[name]

@@ -115,6 +115,13 @@ def _known_parameters(operation, token_id: int | None) -> dict[str, object] | No
     if "kind" in names:
         known["kind"] = "uscc"
     known.update(_cooperation_parameters(names))
+    # Cooperation: 浦口—南谯's demo agreement, its draft version 2, and the receipts import.
+    if "agreement" in names:
+        known["agreement"] = "pn-park-district-share"
+    if "number" in names:
+        known["number"] = 2
+    if "dataset" in names:
+        known["dataset"] = "receipts"
     return known if set(known) == names else None
 
 

@@ -9,6 +9,17 @@ class CooperationConfig(AppConfig):
     label = "cooperation"
     verbose_name = _("Cooperation")
     default_auto_field = "django.db.models.BigAutoField"
+    # The demo's records and fund, then its agreements and receipts: loaded after core's registry by
+    # core.demo.load_demo, in this order.
+    demo_loaders = (
+        "tongcheng.cooperation.demo.load_cooperation_demo",
+        "tongcheng.cooperation.sharing.demo.load_sharing_demo",
+    )
+    # The small test demo holds only 浦口—南谯: its agreements and receipts.
+    small_demo_loaders = ("tongcheng.cooperation.sharing.demo.load_sharing_demo",)
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+
+        # Agreements and imports: error codes, audited actions, access rules, the versions' workflow.
+        from .sharing import registry, rules, services  # noqa: F401

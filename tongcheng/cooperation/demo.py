@@ -963,7 +963,7 @@ def _province_rules(loader: _Loader) -> None:
 
 
 def load_cooperation_demo(report: Any) -> None:
-    """Registered with core's demo loader (core/demo.py ``register_demo_loader``); runs in its transaction."""
+    """Named on the app's config (``demo_loaders``); core/demo.py runs it inside the load's transaction."""
     loader = _Loader(report)
     _province_rules(loader)
     _ninghuai(loader)

@@ -19,6 +19,8 @@ NAV = [
     ("jurisdiction_list", _("Jurisdictions"), STAFF_ROLES | {"applicant"}),
     ("audit_list", _("Audit log"), frozenset({"auditor", "office"})),
     ("calendar_list", _("Working-day calendar"), STAFF_ROLES),
+    ("agreement_list", _("Cooperation agreements"), STAFF_ROLES),
+    ("receipt_list", _("Tax receipts"), frozenset({"office", "auditor", "finance"})),
     ("job_list", _("Jobs"), STAFF_ROLES),
     ("grant_list", _("Role grants"), frozenset({"office"})),
 ]

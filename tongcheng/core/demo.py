@@ -13,7 +13,6 @@ the reload is refused as stale instead of silently based on other values."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -392,16 +391,19 @@ def load_users(report: LoadReport, password: str = DEMO_PASSWORD) -> list[tuple[
     return accounts
 
 
-# Loaders of other apps' demo records (cooperation …), registered when those apps start: each is called with
-# the report, inside the load's transaction, after the registry and the accounts. The same rules hold: a
-# record some user has changed is left as it is (``report.changed_by_a_user``), others are brought up to date.
-DEMO_LOADERS: list[Callable[[LoadReport], None]] = []
+def app_demo_loaders(small: bool = False) -> list[Any]:
+    """The demo loaders of the apps above core (``demo_loaders``, dotted paths on an app's config), each
+    called with the load's report inside the load's transaction, after core's registry and accounts, in the
+    order of INSTALLED_APPS and of each app's list. The same rules hold: a record some user has changed is
+    left as it is (``report.changed_by_a_user``), others are brought up to date. With ``small``, those the
+    small test demo (core/testing.py) can hold: ``small_demo_loaders``."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
 
-
-def register_demo_loader(loader: Callable[[LoadReport], None]) -> Callable[[LoadReport], None]:
-    if loader not in DEMO_LOADERS:
-        DEMO_LOADERS.append(loader)
-    return loader
+    attribute = "small_demo_loaders" if small else "demo_loaders"
+    return [
+        import_string(path) for config in apps.get_app_configs() for path in getattr(config, attribute, ())
+    ]
 
 
 @transaction.atomic
@@ -413,7 +415,7 @@ def load_demo(with_users: bool = True) -> tuple[LoadReport, list[tuple[str, str,
         load_jurisdictions(report)
         load_registry(report)
         accounts = load_users(report) if with_users else []
-        for loader in DEMO_LOADERS:
+        for loader in app_demo_loaders():
             loader(report)
     # Grants, zones and members may have changed: scopes cached before the load are stale.
     bump_scope_version()

@@ -40,7 +40,7 @@ from tongcheng.kit.access import bump_scope_version
 from tongcheng.kit.testing import built
 
 from .data import reader
-from .demo import DEMO_PASSWORD, DEMO_USERS, LoadReport, _upsert, synthetic_id_number
+from .demo import DEMO_PASSWORD, DEMO_USERS, LoadReport, _upsert, app_demo_loaders, synthetic_id_number
 from .models import (
     AdjacentZone,
     Jurisdiction,
@@ -349,4 +349,8 @@ def load_small_demo(password: str = DEMO_PASSWORD) -> None:
         office = key if kind == "organisation" else ("pukou-nanqiao-office" if kind == "zone" else None)
         if office is not None:
             make_person(users[username], office, position=str(Role(role).label))
+    # The apps above core add their demo records of the small demo's zone (e.g. cooperation's agreements).
+    report = LoadReport(touched=set())
+    for loader in app_demo_loaders(small=True):
+        loader(report)
     bump_scope_version()

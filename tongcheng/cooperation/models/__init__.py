@@ -1,6 +1,7 @@
-"""The models of the cooperation system. Records and the fund (S-Z3/S-Z4, S-B1) are in records.py and
-fund.py; agreements, receipts and statistics join them here."""
+"""The models of the cooperation system (合作体系): records and the fund (S-Z3/S-Z4, S-B1) in records.py and
+fund.py; agreements, receipts, indicators and imported factors (S-B2..B4) in agreements.py and receipts.py."""
 
+from .agreements import Agreement, AgreementVersion, VersionStatus
 from .fund import (
     ContributionKind,
     DisbursementPurpose,
@@ -8,6 +9,7 @@ from .fund import (
     FundContribution,
     FundDisbursement,
 )
+from .receipts import INDICATOR_CHOICES, ImportedFactor, IndicatorValue, Receipt, ReceiptSum, format_yyyymm
 from .records import (
     ApportionmentFactor,
     CooperationMode,
@@ -22,6 +24,9 @@ from .records import (
 )
 
 __all__ = [
+    "INDICATOR_CHOICES",
+    "Agreement",
+    "AgreementVersion",
     "ApportionmentFactor",
     "ContributionKind",
     "CooperationMode",
@@ -32,9 +37,15 @@ __all__ = [
     "FundCommitment",
     "FundContribution",
     "FundDisbursement",
+    "ImportedFactor",
+    "IndicatorValue",
     "Park",
     "ParkYear",
     "Project",
     "ProjectStatus",
     "ProvinceRule",
+    "Receipt",
+    "ReceiptSum",
+    "VersionStatus",
+    "format_yyyymm",
 ]
