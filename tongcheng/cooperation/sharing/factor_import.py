@@ -123,7 +123,7 @@ class FactorWriter:
         if "support_no_vat" in self.present and values["support_no_vat"][i] != place.support_unit:
             problems[i]["support_no_vat"] = _(
                 "The establishment's record says %(value)s; change it on the establishment."
-            ) % {"value": _("yes") if place.support_unit else _("no")}
+            ) % {"value": _("Yes") if place.support_unit else _("No")}
         return any(c in problems[i] for c in ("opened", "closed", "support_no_vat"))
 
     def store(
@@ -169,10 +169,8 @@ class FactorWriter:
                 audit_action="factor.save",
                 refusal=_("You may not record this establishment's factors."),
                 data=lambda o: {
-                    "year": o.year,
-                    "revenue_fen": o.revenue_fen,
-                    "payroll_fen": o.payroll_fen,
-                    "assets_fen": o.assets_fen,
+                    "year": getattr(o, "year", None),
+                    **{f: getattr(o, f, None) for f in VALUE_FIELDS},
                     "import": True,
                 },
                 apply_valid=self.apply_valid,
