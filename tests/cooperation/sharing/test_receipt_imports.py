@@ -540,3 +540,39 @@ def test_a_finance_bureau_may_not_import_factors():
     data = _csv([(A, "HQ", "341103", "2026", "0", "0", "0")], header=FACTOR_HEADER)
     with pytest.raises(ForbiddenError):
         _import(data, dataset="factors", actor="finance_nanqiao")
+
+
+def _factor_queries(branches: int) -> int:
+    """Queries of importing the factors of ``branches`` branches (each its own establishment) of a fresh
+    enterprise."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongcheng.cooperation.services import records
+    from tongcheng.cooperation.testing import make_enterprise, place
+
+    office = User.objects.get(username="office_pn")
+    code = canonical_codes[branches]
+    enterprise = make_enterprise(office, credit_code=code, zone_code="pukou-nanqiao")
+    records.create_establishment(
+        actor=office, enterprise=enterprise, kind="head_office", jurisdiction=place("341103")
+    )
+    for n in range(branches):
+        records.create_establishment(
+            actor=office, enterprise=enterprise, kind="branch", jurisdiction=place("320111"), name=f"B{n}"
+        )
+    rows = [(code, "HQ", "341103", "2026", "0", "0", "0")]
+    rows += [(code, f"B{n}", "320111", "2026", str(100 + n), "10", "50") for n in range(branches)]
+    with CaptureQueriesContext(connection) as queries:
+        outcome = _import(_csv(rows, header=FACTOR_HEADER), dataset="factors")
+    assert outcome.created == branches + 1, outcome.errors
+    return len(queries)
+
+
+canonical_codes = {1: "91341103MA2X00010G", 2: "91341103MA2X00030J", 12: "91341103MA2X00040K"}
+
+
+def test_the_factor_import_takes_as_many_queries_for_12_branches_as_for_2():
+    _factor_queries(1)  # the caches of the importer's scope, the registry … warmed
+    small, large = _factor_queries(2), _factor_queries(12)
+    assert large == small
