@@ -202,7 +202,9 @@ FACTORS = Dataset(
             "unit",
             gettext_lazy("Unit"),
             "unit",
-            help=gettext_lazy("HQ for the head office, any id for a branch."),
+            help=gettext_lazy(
+                "HQ for the head office; a branch is the one recorded in the jurisdiction (by its name when there are several)."
+            ),
         ),
         Col("jurisdiction", gettext_lazy("Unit's jurisdiction code"), "division", help=CODE_HELP),
         Col(
