@@ -86,6 +86,17 @@ _LISTS = (
     ("page_jurisdictions", "/jurisdictions/", "session", "page"),
     ("page_people", "/people/", "session", "page"),
     ("page_audit", "/audit/", "session", "page"),
+    # The cooperation module (issue 10): its API lists and list pages, on the demo's records.
+    ("api_coop_parks", "/api/v1/cooperation/parks?limit=20", "token", "api"),
+    ("api_coop_enterprises", "/api/v1/cooperation/enterprises?limit=20", "token", "api"),
+    ("api_coop_projects", "/api/v1/cooperation/projects?limit=20", "token", "api"),
+    ("api_coop_agreements", "/api/v1/cooperation/agreements?limit=20", "token", "api"),
+    ("api_coop_receipts", "/api/v1/cooperation/receipts?limit=20", "token", "api"),
+    ("page_coop_parks", "/cooperation/parks/", "session", "page"),
+    ("page_coop_enterprises", "/cooperation/enterprises/", "session", "page"),
+    ("page_coop_projects", "/cooperation/projects/", "session", "page"),
+    ("page_coop_agreements", "/cooperation/agreements/", "session", "page"),
+    ("page_coop_receipts", "/cooperation/receipts/", "session", "page"),
 )
 # Each list twice: as asked again with nothing changed (answered from the list cache, kit/pagecache.py),
 # and built afresh (``_built``: what the first request after a change costs).

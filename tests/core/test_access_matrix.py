@@ -109,6 +109,7 @@ QUERIES = {
     "/api/v1/tools/check/{kind}": "value=91320111MA1XXXXXX1",
     "/pick/": "kind=jurisdiction&q=pk",
     "/api/v1/cooperation/zones/{code}/engine-agreements": "periods=2025-01..2025-12",
+    "/api/v1/cooperation/zones/{code}/statistics": "from=2025-01&to=2025-12",
 }
 # The write-permission matrices whose cases the document's write rows mirror (core's and each module's).
 WRITE_EXPECTED = {**writes.EXPECTED, **coop_writes.EXPECTED}

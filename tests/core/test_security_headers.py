@@ -116,6 +116,10 @@ PAGES: list[tuple[str | None, str, int]] = [
     ("office_pn", "/cooperation/zones/pukou-nanqiao/fund/contributions/new/", 200),
     ("office_pn", "/cooperation/zones/pukou-nanqiao/fund/disbursements/new/", 200),
     ("officer_pukou", "/cooperation/zones/pukou-nanqiao/fund/", 404),
+    # The statistical split (S-B3), read like the fund (tongcheng/cooperation/sharing/statistics.py).
+    ("office_pn", "/cooperation/zones/pukou-nanqiao/statistics/", 200),
+    ("office_pn", "/cooperation/zones/pukou-nanqiao/statistics/?from=2025-13&to=2025-12", 422),
+    ("officer_pukou", "/cooperation/zones/pukou-nanqiao/statistics/", 404),
 ]
 # Pages reached by POST, and URLs that answer something other than a page.
 POSTED_PAGES = {"person_unmask", "grant_withdraw", "coop_project_step"}

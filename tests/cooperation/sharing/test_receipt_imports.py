@@ -17,7 +17,7 @@ from django.utils import translation
 from tongcheng.cooperation.engine import local_shares
 from tongcheng.cooperation.engine.reading import read_receipts_summed
 from tongcheng.cooperation.engine.settle import settle
-from tongcheng.cooperation.models import ImportedFactor, IndicatorValue, Receipt, ReceiptSum
+from tongcheng.cooperation.models import ApportionmentFactor, IndicatorValue, Receipt, ReceiptSum
 from tongcheng.cooperation.sharing import canonical, loader
 from tongcheng.cooperation.sharing.imports import import_table, template
 from tongcheng.core.models import AdjacentZone, AuditEntry, User
@@ -450,14 +450,129 @@ def test_indicators_import_with_labels_or_codes_and_update_by_their_natural_key(
     assert IndicatorValue.objects.get(zone=_zone(), enterprise=A, period=202601, indicator="gdp").value == 150
 
 
+def _enterprise_with_branch(head_office: bool = True):
+    from tongcheng.cooperation.services import records
+    from tongcheng.cooperation.testing import make_enterprise, place
+
+    office = User.objects.get(username="office_pn")
+    enterprise = make_enterprise(office, credit_code=A, zone_code="pukou-nanqiao")
+    records.create_establishment(
+        actor=office, enterprise=enterprise, kind="branch", jurisdiction=place("320111"), name="B1"
+    )
+    if head_office:
+        records.create_establishment(
+            actor=office, enterprise=enterprise, kind="head_office", jurisdiction=place("341103")
+        )
+    return enterprise
+
+
+FACTOR_HEADER = "enterprise,unit,jurisdiction,year,revenue_fen,payroll_fen,assets_fen"
+
+
 def test_factors_need_their_head_office():
-    header = "enterprise,unit,jurisdiction,year,revenue_fen,payroll_fen,assets_fen"
-    branch_only = _csv([(A, "B1", "320111", "2026", "100", "10", "50")], header=header)
-    outcome = _import(branch_only, dataset="factors")
-    assert not outcome.applied and (outcome.errors[0].row, outcome.errors[0].column) == (2, "unit")
+    enterprise = _enterprise_with_branch(head_office=False)
     both = _csv(
         [(A, "HQ", "341103", "2026", "0", "0", "0"), (A, "B1", "320111", "2026", "100", "10", "50")],
-        header=header,
+        header=FACTOR_HEADER,
+    )
+    outcome = _import(both, dataset="factors")
+    assert not outcome.applied and (outcome.errors[0].row, outcome.errors[0].column) == (2, "unit")
+    from tongcheng.cooperation.services import records
+    from tongcheng.cooperation.testing import place
+
+    records.create_establishment(
+        actor=User.objects.get(username="office_pn"),
+        enterprise=enterprise,
+        kind="head_office",
+        jurisdiction=place("341103"),
     )
     assert _import(both, dataset="factors").created == 2
-    assert ImportedFactor.objects.filter(zone=_zone(), enterprise=A).count() == 2
+    # the records' factors, under the figures' year (the year before the year applied)
+    stored = ApportionmentFactor.objects.filter(establishment__enterprise=enterprise)
+    assert sorted(stored.values_list("establishment__kind", "year", "revenue_fen")) == [
+        ("branch", 2025, 100),
+        ("head_office", 2025, 0),
+    ]
+
+
+def test_factors_import_through_the_records_services_and_update_by_establishment_and_year():
+    from tongcheng.cooperation.models import Establishment
+
+    enterprise = _enterprise_with_branch()
+    rows = [(A, "HQ", "341103", "2026", "0", "0", "0"), (A, "B1", "320111", "2026", "100", "10", "50")]
+    assert _import(_csv(rows, header=FACTOR_HEADER), dataset="factors").created == 2
+    branch = Establishment.objects.get(enterprise=enterprise, kind="branch")
+    factor = ApportionmentFactor.objects.get(establishment=branch, year=2025)
+    assert factor.history.count() == 1
+    assert AuditEntry.objects.filter(action="factor.save").count() == 2
+    rows[1] = (A, "B1", "320111", "2026", "120", "10", "50")
+    outcome = _import(_csv(rows, header=FACTOR_HEADER), dataset="factors")
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 1)
+    factor.refresh_from_db()
+    assert (factor.revenue_fen, factor.version) == (120, 2)
+
+
+def test_factor_rows_must_match_the_records():
+    _enterprise_with_branch()
+    header = FACTOR_HEADER + ",opened"
+    data = _csv(
+        [
+            ("91341103MA2X00020H", "HQ", "341103", "2026", "0", "0", "0", ""),  # not recorded
+            (A, "HQ", "320111", "2026", "0", "0", "0", ""),  # head office elsewhere
+            (A, "B9", "341102", "2026", "1", "1", "1", ""),  # no establishment there
+            (A, "B1", "320111", "2026", "1", "1", "1", "2024-05"),  # the record has no opening date
+        ],
+        header=header,
+    )
+    outcome = _import(data, dataset="factors")
+    assert not outcome.applied
+    assert [(e.row, e.column) for e in outcome.errors] == [
+        (2, "enterprise"),
+        (3, "jurisdiction"),
+        (4, "unit"),
+        (5, "opened"),
+    ]
+    assert not ApportionmentFactor.objects.filter(establishment__enterprise__credit_code=A).exists()
+
+
+def test_a_finance_bureau_may_not_import_factors():
+    _enterprise_with_branch()
+    data = _csv([(A, "HQ", "341103", "2026", "0", "0", "0")], header=FACTOR_HEADER)
+    with pytest.raises(ForbiddenError):
+        _import(data, dataset="factors", actor="finance_nanqiao")
+
+
+def _factor_queries(branches: int) -> int:
+    """Queries of importing the factors of ``branches`` branches (each its own establishment) of a fresh
+    enterprise."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongcheng.cooperation.services import records
+    from tongcheng.cooperation.testing import make_enterprise, place
+
+    office = User.objects.get(username="office_pn")
+    code = canonical_codes[branches]
+    enterprise = make_enterprise(office, credit_code=code, zone_code="pukou-nanqiao")
+    records.create_establishment(
+        actor=office, enterprise=enterprise, kind="head_office", jurisdiction=place("341103")
+    )
+    for n in range(branches):
+        records.create_establishment(
+            actor=office, enterprise=enterprise, kind="branch", jurisdiction=place("320111"), name=f"B{n}"
+        )
+    rows = [(code, "HQ", "341103", "2026", "0", "0", "0")]
+    rows += [(code, f"B{n}", "320111", "2026", str(100 + n), "10", "50") for n in range(branches)]
+    with CaptureQueriesContext(connection) as queries:
+        outcome = _import(_csv(rows, header=FACTOR_HEADER), dataset="factors")
+    assert outcome.created == branches + 1, outcome.errors
+    return len(queries)
+
+
+canonical_codes = {1: "91341103MA2X00010G", 2: "91341103MA2X00030J", 12: "91341103MA2X00040K"}
+
+
+def test_the_factor_import_takes_as_many_queries_for_12_branches_as_for_2():
+    _factor_queries(1)  # the caches of the importer's scope, the registry … warmed
+    small, large = _factor_queries(2), _factor_queries(12)
+    assert large == small

@@ -1,5 +1,5 @@
 """The models of the cooperation system (合作体系): records and the fund (S-Z3/S-Z4, S-B1) in records.py and
-fund.py; agreements, receipts, indicators and imported factors (S-B2..B4) in agreements.py and receipts.py."""
+fund.py; agreements, receipts, and indicators (S-B2..B4); the 57号 factors are the records' (records.py) in agreements.py and receipts.py."""
 
 from .agreements import Agreement, AgreementVersion, VersionStatus
 from .fund import (
@@ -9,7 +9,7 @@ from .fund import (
     FundContribution,
     FundDisbursement,
 )
-from .receipts import INDICATOR_CHOICES, ImportedFactor, IndicatorValue, Receipt, ReceiptSum, format_yyyymm
+from .receipts import INDICATOR_CHOICES, IndicatorValue, Receipt, ReceiptSum, format_yyyymm
 from .records import (
     ApportionmentFactor,
     CooperationMode,
@@ -37,7 +37,6 @@ __all__ = [
     "FundCommitment",
     "FundContribution",
     "FundDisbursement",
-    "ImportedFactor",
     "IndicatorValue",
     "Park",
     "ParkYear",

@@ -1,13 +1,13 @@
 """High-volume rows imported from the tax and statistics systems: receipts (税收入库明细), statistical
-indicators (统计指标) and head-office apportionment factors (总分机构分配因素).
+indicators (统计指标). Head-office apportionment factors (总分机构分配因素) are imported into the records'
+``ApportionmentFactor`` (records.py) through the records' services.
 
 These rows have no per-row history (``TimestampedModel`` only): a zone holds millions of receipts, and what
 changed is recorded per import (one audit entry naming the file, the counts and the importer). Each row has
 a stable key within its zone, so re-importing an edited export updates rows instead of duplicating them:
 
 - a receipt: ``receipt_id`` (the tax system's 电子税票号 and line, as exported);
-- an indicator: (enterprise, period, indicator);
-- a factor: (enterprise, unit, year).
+- an indicator: (enterprise, period, indicator).
 
 Keys of other records are natural strings, not foreign keys: the enterprise is its 18-character 统一社会信用代码
 and the collecting treasury its 6-digit GB/T 2260 code. The engine reads exactly these strings; a code keeps
@@ -28,11 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from tongcheng.kit.models import TimestampedModel
 from tongcheng.kit.querysets import ScopedQuerySet
 
-__all__ = ["ImportedFactor", "IndicatorValue", "Receipt", "ReceiptSum", "INDICATOR_CHOICES", "format_yyyymm"]
+__all__ = ["IndicatorValue", "Receipt", "ReceiptSum", "INDICATOR_CHOICES", "format_yyyymm"]
 
 RECEIPT_ID_MAX = 64
 PROJECT_MAX = 100
-UNIT_MAX = 40
 
 
 def format_yyyymm(value: int | None) -> str:
@@ -136,35 +135,3 @@ class IndicatorValue(TimestampedModel):
             )
         ]
         indexes = [models.Index(fields=["zone", "period"], name="coop_indicator_zone_period")]
-
-
-class ImportedFactor(TimestampedModel):
-    """One unit of a cross-province head-office enterprise (跨地区汇总纳税企业) and the year its factors are
-    applied in (57号 art. 15: the money columns are the previous year's). ``unit`` "HQ" is the head office."""
-
-    zone = models.ForeignKey(
-        "core.AdjacentZone", verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+"
-    )
-    enterprise = models.CharField(_("credit code"), max_length=18)
-    unit = models.CharField(_("unit"), max_length=UNIT_MAX)
-    jurisdiction = models.CharField(_("jurisdiction"), max_length=6)
-    year = models.PositiveSmallIntegerField(_("year applied"))
-    revenue_fen = models.BigIntegerField(_("revenue (fen)"), default=0)
-    payroll_fen = models.BigIntegerField(_("payroll (fen)"), default=0)
-    assets_fen = models.BigIntegerField(_("assets (fen)"), default=0)
-    opened = models.PositiveIntegerField(_("opened"), null=True, blank=True)  # YYYYMM
-    closed = models.PositiveIntegerField(_("deregistered"), null=True, blank=True)  # YYYYMM
-    support_no_vat = models.BooleanField(_("support unit paying no VAT"), default=False)
-    small_low_profit = models.BooleanField(_("small low-profit enterprise"), default=False)
-    synthetic = models.BooleanField(_("synthetic (demo)"), default=False)
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("apportionment factor")
-        verbose_name_plural = _("apportionment factors")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["zone", "enterprise", "unit", "year"], name="coop_factor_key_uniq"
-            )
-        ]

@@ -345,8 +345,11 @@ class Project(Bilingual, Searchable, Demo, TrackedModel):
 
 class ApportionmentFactor(Demo, TrackedModel):
     """An establishment's 57号 factors of one year (fiscal.md §2): revenue (营业收入), payroll (职工薪酬)
-    and assets (资产总额 at 31 December), in fen. A branch's ratio in year Y+1 weighs these of year Y
-    0.35 / 0.35 / 0.30 (engine/headquarters.py)."""
+        and assets (资产总额 at 31 December), in fen. A branch's ratio in year Y+1 weighs these of year Y
+        0.35 / 0.35 / 0.30 (engine/headquarters.py). Recorded one by one (``services.records.save_factors``) or
+    imported from the tax system's file (sharing/imports.py, through ``services.batch``: the file's "year
+    applied" Y is stored as the figures' year Y-1); ``sharing.loader.factors_for_engine`` gives them to the
+    engine, only for enterprises whose establishments lie in more than one province."""
 
     establishment = models.ForeignKey(
         Establishment, verbose_name=_("establishment"), on_delete=models.PROTECT, related_name="factors"
@@ -355,6 +358,9 @@ class ApportionmentFactor(Demo, TrackedModel):
     revenue_fen = models.BigIntegerField(_("revenue (fen)"), default=0, validators=NOT_NEGATIVE)
     payroll_fen = models.BigIntegerField(_("payroll (fen)"), default=0, validators=NOT_NEGATIVE)
     assets_fen = models.BigIntegerField(_("assets (fen)"), default=0, validators=NOT_NEGATIVE)
+    # The enterprise was certified 小型微利企业 in this year (57号 art. 5(2): none of its branches shares the
+    # next year's tax); true on any of its establishments' rows of the year makes it true for all.
+    small_low_profit = models.BooleanField(_("small low-profit enterprise"), default=False)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -32,10 +32,12 @@ from .schemas import (
     ImportOut,
     PreviewOut,
     ReceiptOut,
+    StatisticsOut,
     VersionIn,
     VersionOut,
     VersionPatch,
 )
+from .statistics import find_zone, statistical_split
 from .views import AGREEMENT_LIST, RECEIPT_LIST, _longer_than_inline, preview_allowed
 
 router = Router(tags=["cooperation"])
@@ -271,3 +273,30 @@ def import_dataset(
             ],
         )
     return body
+
+
+@router.get(
+    "/zones/{code}/statistics",
+    response={200: StatisticsOut, **ERRORS},
+    summary="A zone's statistical split (S-B3) of a range of months",
+)
+def zone_statistics(
+    request: HttpRequest,
+    code: str,
+    first: str = Query(..., alias="from", description="First month, YYYY-MM"),
+    last: str = Query(..., alias="to", description="Last month, YYYY-MM"),
+):
+    """The stored indicators of the enterprises of the zone's approved agreements, attributed to each party
+    per month by the engine (``lines``), and per indicator, agreement and party over the months
+    (``totals``). ``appraisal_only`` marks a figure for performance appraisal only. Read by the zone's
+    office, leader and auditor, the metropolitan-area office and the parties' finance bureaus (404 for
+    others); a bad month is 422 naming ``from`` or ``to``."""
+    zone = find_zone(request.auth, code)
+    split = statistical_split(request.auth, zone, first, last)
+    return {
+        "zone": zone.code,
+        "first": split.first,
+        "last": split.last,
+        "lines": [vars(line) for line in split.lines],
+        "totals": [vars(t) for t in split.totals],
+    }

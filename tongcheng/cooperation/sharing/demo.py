@@ -27,7 +27,17 @@ from django.utils import timezone
 from tongcheng.cooperation.engine.io import uscc_with_check
 from tongcheng.core.models import AdjacentZone
 
-from ..models import Agreement, AgreementVersion, ImportedFactor, IndicatorValue, Receipt, VersionStatus
+from ..models import (
+    Agreement,
+    AgreementVersion,
+    ApportionmentFactor,
+    Enterprise,
+    Establishment,
+    EstablishmentKind,
+    IndicatorValue,
+    Receipt,
+    VersionStatus,
+)
 from . import canonical
 from .loader import refresh_receipt_sums
 
@@ -388,30 +398,78 @@ def demo_indicator_rows() -> Iterable[dict[str, Any]]:
             }
 
 
-def demo_factor_rows() -> Iterable[dict[str, Any]]:
-    """横溪智造 (江宁) is a head office with a production branch in 博望: its CIT is apportioned (57号)."""
-    head = DEMO_ENTERPRISES[7].code
-    for year in (2025, 2026):
-        yield {
-            "zone": "jiangning-bowang",
-            "enterprise": head,
-            "unit": "HQ",
-            "jurisdiction": "320115",
-            "year": year,
-            "revenue_fen": 0,
-            "payroll_fen": 0,
-            "assets_fen": 0,
-        }
-        yield {
-            "zone": "jiangning-bowang",
-            "enterprise": head,
-            "unit": "BW-01",
-            "jurisdiction": "340506",
-            "year": year,
-            "revenue_fen": 6_000_000_000 + (year - 2025) * 500_000_000,
-            "payroll_fen": 800_000_000,
-            "assets_fen": 5_000_000_000,
-        }
+def _load_factor_records(report: Any, zones: dict[str, Any]) -> None:
+    """横溪智造 (江宁) is a head office with a production branch in 博望: its CIT is apportioned (57号). The
+    factors are the records' (an enterprise, its two establishments, their ``ApportionmentFactor`` of the
+    years 2024 and 2025, applied in 2025 and 2026), loaded as the records' demo loads its own."""
+    from tongcheng.core.models import Jurisdiction
+
+    from ..demo import _Loader, _note, _note_en
+
+    zone = zones.get("jiangning-bowang")
+    if zone is None:
+        return
+    places = {j.code: j for j in Jurisdiction.objects.current().filter(code__in=("320115", "340506"))}
+    if len(places) < 2:
+        return
+    loader = _Loader(report)
+    head = DEMO_ENTERPRISES[7]
+    note = _note(synthetic="企业、机构及57号分配因素均为生成值。")
+    note_en = _note_en(synthetic="the enterprise, its establishments and its 57号 factors are generated.")
+    enterprise = loader.rows(
+        Enterprise,
+        ("credit_code",),
+        [
+            {
+                "credit_code": head.code,
+                "name": head.name,
+                "name_en": "(demo) Hengxi Smart Manufacturing",
+                "industry": "C34",
+                "jurisdiction": places["320115"],
+                "zone": zone,
+                "note": note,
+                "note_en": note_en,
+                "synthetic": True,
+            }
+        ],
+    )[(head.code,)]
+    units = loader.rows(
+        Establishment,
+        ("enterprise", "kind", "jurisdiction"),
+        [
+            {
+                "enterprise": enterprise,
+                "kind": kind,
+                "jurisdiction": places[code],
+                "name": name,
+                "note": note,
+                "note_en": note_en,
+                "synthetic": True,
+            }
+            for kind, code, name in (
+                (EstablishmentKind.HEAD_OFFICE, "320115", "横溪智造总部（江宁）"),
+                (EstablishmentKind.PRODUCTION_BASE, "340506", "横溪智造生产基地（博望）"),
+            )
+        ],
+    )
+    base = units[(enterprise.pk, EstablishmentKind.PRODUCTION_BASE, places["340506"].pk)]
+    loader.rows(
+        ApportionmentFactor,
+        ("establishment", "year"),
+        [
+            {
+                "establishment": base,
+                "year": year,
+                "revenue_fen": 6_000_000_000 + (year - 2024) * 500_000_000,
+                "payroll_fen": 800_000_000,
+                "assets_fen": 5_000_000_000,
+                "note": note,
+                "note_en": note_en,
+                "synthetic": True,
+            }
+            for year in (2024, 2025)
+        ],
+    )
 
 
 def _upsert_rows(
@@ -461,4 +519,4 @@ def load_sharing_demo(report: Any) -> None:
     _upsert_rows(
         IndicatorValue, ("zone", "enterprise", "period", "indicator"), demo_indicator_rows(), zones, report
     )
-    _upsert_rows(ImportedFactor, ("zone", "enterprise", "unit", "year"), demo_factor_rows(), zones, report)
+    _load_factor_records(report, zones)

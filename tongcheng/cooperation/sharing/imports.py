@@ -17,6 +17,8 @@ most ``TONGCHENG_IMPORT_MAX_ERRORS`` error lines (all are counted).
   same single reading and the refused ones go to a rejects file (their cells as given, and the errors).
 - **Writes** are one transaction of batched upserts (``INSERT … ON CONFLICT DO UPDATE``, SQLite and
   PostgreSQL alike) of the new and changed rows only, and one audit entry per import on the zone.
+- **Factors** are the records' ``ApportionmentFactor``: each row is resolved to an establishment and written
+  through the records' batch services (sharing/factor_import.py), not upserted.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ from tongcheng.kit.importing import (
 from tongcheng.kit.services import ForbiddenError, NotFoundError, audit
 from tongcheng.kit.textsafety import csv_row
 
-from ..models import INDICATOR_CHOICES, ImportedFactor, IndicatorValue, Receipt, VersionStatus
+from ..models import INDICATOR_CHOICES, ApportionmentFactor, IndicatorValue, Receipt, VersionStatus
 from . import canonical
+from .factor_import import FactorWriter
 from .loader import refresh_receipt_sums
 from .rules import ImportReach, import_reach
 
@@ -190,7 +193,7 @@ INDICATORS = Dataset(
 FACTORS = Dataset(
     name="factors",
     title=gettext_lazy("Apportionment factors"),
-    model=ImportedFactor,
+    model=ApportionmentFactor,
     key=("enterprise", "unit", "year"),
     audit_action="factors.import",
     columns=(
@@ -199,7 +202,9 @@ FACTORS = Dataset(
             "unit",
             gettext_lazy("Unit"),
             "unit",
-            help=gettext_lazy("HQ for the head office, any id for a branch."),
+            help=gettext_lazy(
+                "HQ for the head office; a branch is the one recorded in the jurisdiction (by its name when there are several)."
+            ),
         ),
         Col("jurisdiction", gettext_lazy("Unit's jurisdiction code"), "division", help=CODE_HELP),
         Col(
@@ -812,15 +817,16 @@ class _Pass:
         *,
         write: bool,
         apply_good_rows: bool,
+        user: Any = None,
     ) -> None:
         self.dataset, self.zone, self.reach, self.outcome = dataset, zone, reach, outcome
+        self.user = user
+        self.factors: FactorWriter | None = None
         self.write, self.apply_good_rows = write, apply_good_rows
         self.errors = _Errors(outcome, {})
         self.keys = _Keys()
         self.rejects: _Rejects | None = None
-        self.hq_years: set[tuple[str, int]] = set()
         self.months: set[int] = set()  # receipts: the months written (sums to refresh)
-        self.unit_years: dict[tuple[str, int], int] = {}
 
     def run(
         self,
@@ -847,6 +853,10 @@ class _Pass:
             if self.apply_good_rows and self.write:
                 self.rejects = _Rejects([h for h in table.header if h])
             checker = _Checker(self.dataset, set(names), self.zone, self.reach)
+            if self.dataset is FACTORS:
+                self.factors = FactorWriter(
+                    self.user, set(names), write=self.write, apply_valid=self.apply_good_rows
+                )
             self.outcome.rows = 0
             try:
                 for batch in _batches(table, batch_rows):
@@ -857,8 +867,6 @@ class _Pass:
             except tables.TableError as exc:
                 self.errors.add(exc.row or 1, exc.column or "", exc.message)
                 return False
-        if self.dataset is FACTORS:
-            self.check_head_offices()
         if self.outcome.rows == 0:
             self.errors.add(2, "", _("The file holds no rows to import."))
             return False
@@ -880,13 +888,10 @@ class _Pass:
         fields = self.dataset.stored()
         stored = [values[f] for f in fields]
         good = [i for i in range(n) if not problems[i]]
-        if self.dataset is FACTORS:
-            for i in good:
-                ent, unit, year = key_values[i]
-                if unit == "HQ":
-                    self.hq_years.add((ent, year))
-                else:
-                    self.unit_years.setdefault((ent, year), int(rows[i]))
+        places = {}
+        if self.factors is not None:
+            places = self.factors.resolve(values, good, problems)
+            good = [i for i in good if i in places]
         for i in range(n):
             for column, message in problems[i].items():
                 self.errors.add(int(rows[i]), column, message)
@@ -896,6 +901,13 @@ class _Pass:
                 cells = {h: batch.columns[h].take(bad).to_pylist() for h in header}
                 for j, i in enumerate(bad):
                     self.rejects.add(int(rows[i]), [cells[h][j] for h in header], list(problems[i].values()))
+        if self.factors is not None:
+            # through the records' services, also in the check pass (``write`` false): a row the importer
+            # may not change is refused before anything is written
+            if self.outcome.error_count and not self.apply_good_rows:
+                return
+            self.factors.store(values, places, {i: int(rows[i]) for i in good}, self.outcome, self.errors.add)
+            return
         if not self.write or (self.outcome.error_count and not self.apply_good_rows):
             return
         self.store([tuple(col[i] for col in stored) for i in good], [int(rows[i]) for i in good])
@@ -932,19 +944,6 @@ class _Pass:
                     self.months.update((row[period_at], old[1 + period_at]))
         _upsert(self.dataset, self.zone, changed)
 
-    def check_head_offices(self) -> None:
-        stored = set(
-            ImportedFactor.objects.filter(zone=self.zone, unit="HQ").values_list("enterprise", "year")
-        )
-        for (ent, year), row in sorted(self.unit_years.items(), key=lambda kv: kv[1]):
-            if (ent, year) not in self.hq_years and (ent, year) not in stored:
-                self.errors.add(
-                    row,
-                    "unit",
-                    _("The head office %(enterprise)s has no unit HQ for %(year)d.")
-                    % {"enterprise": ent, "year": year},
-                )
-
 
 def import_table(
     user: Any,
@@ -971,14 +970,14 @@ def import_table(
         raise ForbiddenError(_("You may not import into this zone."), code="no_import_scope")
     outcome = ImportOutcome(dataset=dataset_name, file=name)
     if not apply_good_rows:
-        checking = _Pass(dataset, zone, reach, outcome, write=False, apply_good_rows=False)
+        checking = _Pass(dataset, zone, reach, outcome, write=False, apply_good_rows=False, user=user)
         complete = checking.run(name, file, limits, batch_rows, progress)
         if not complete or outcome.error_count:
             return outcome
     outcome.created = outcome.updated = outcome.unchanged = 0
     outcome.errors, outcome.error_count = [], 0
     with transaction.atomic():
-        writing = _Pass(dataset, zone, reach, outcome, write=True, apply_good_rows=apply_good_rows)
+        writing = _Pass(dataset, zone, reach, outcome, write=True, apply_good_rows=apply_good_rows, user=user)
         complete = writing.run(name, file, limits, batch_rows, progress)
         if writing.rejects is not None:
             outcome.refused = writing.rejects.count

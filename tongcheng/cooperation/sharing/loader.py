@@ -11,11 +11,13 @@ does."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 from django.db import connection
+from django.db.models import Q
 
 from tongcheng.cooperation.engine.types import (
     AgreementSet,
@@ -25,7 +27,14 @@ from tongcheng.cooperation.engine.types import (
     format_period,
 )
 
-from ..models import ImportedFactor, IndicatorValue, Receipt, ReceiptSum
+from ..models import (
+    ApportionmentFactor,
+    Establishment,
+    EstablishmentKind,
+    IndicatorValue,
+    Receipt,
+    ReceiptSum,
+)
 
 __all__ = [
     "OTHERS",
@@ -156,42 +165,97 @@ def refresh_receipt_sums(zone: Any, periods: Iterable[int]) -> None:
             )
 
 
-def factors_for_engine(zone: Any, first: int, last: int) -> list[BranchFactors]:
-    """The zone's apportionment factors of the years first..last touch (engine month numbers)."""
-    rows = ImportedFactor.objects.filter(zone=zone, year__gte=first // 12, year__lte=last // 12).order_by(
-        "enterprise", "year", "unit"
+def _month_of(day: Any) -> int | None:
+    return None if day is None else day.year * 12 + day.month - 1
+
+
+def _province(path: str) -> str:
+    return path.split("/", 1)[0]
+
+
+def factors_for_engine(
+    zone: Any, first: int, last: int, *, enterprises: Iterable[str] = ()
+) -> list[BranchFactors]:
+    """The 57号 factors (records' ``ApportionmentFactor``) of the enterprises the zone's office keeps, and of
+    ``enterprises`` (credit codes, e.g. those the agreements name), for the years first..last touch (engine
+    month numbers), as the engine's ``BranchFactors``: a year applied Y takes the figures of Y-1 (57号 art.
+    15); the head office is the unit ``HQ`` (no money factors), a branch or production base the unit
+    ``E<id>``; the dates and the support flag are the establishment's.
+
+    57号 applies only across provinces (records' ``ProvinceRule``, services.records.apportionment_regime):
+    an enterprise whose establishments open in the year all lie in one province gets no factors that year —
+    the engine then leaves its income tax where the head office pays it — nor does one without a head
+    office. Three queries, whatever the number of rows."""
+    first_year, last_year = first // 12, last // 12
+    codes = set(enterprises)
+    owners = Q(establishment__enterprise__zone=zone)
+    if codes:
+        owners |= Q(establishment__enterprise__credit_code__in=sorted(codes))
+    rows = list(
+        ApportionmentFactor.objects.filter(owners, year__gte=first_year - 1, year__lte=last_year - 1)
+        .order_by("establishment_id", "year")
+        .values_list(
+            "establishment_id",
+            "establishment__enterprise_id",
+            "year",
+            "revenue_fen",
+            "payroll_fen",
+            "assets_fen",
+            "small_low_profit",
+        )
     )
-    out = []
-    for r in rows.values_list(
-        "enterprise",
-        "unit",
-        "jurisdiction",
-        "year",
-        "revenue_fen",
-        "payroll_fen",
-        "assets_fen",
+    if not rows:
+        return []
+    places: dict[int, list[tuple[Any, ...]]] = {}
+    for place in Establishment.objects.filter(enterprise_id__in={r[1] for r in rows}).values_list(
+        "pk",
+        "enterprise_id",
+        "enterprise__credit_code",
+        "kind",
+        "jurisdiction__code",
+        "jurisdiction__path",
         "opened",
         "closed",
-        "support_no_vat",
-        "small_low_profit",
+        "support_unit",
     ):
-        opened = _engine_months(np.asarray([r[7]]))[0] if r[7] else None
-        closed = _engine_months(np.asarray([r[8]]))[0] if r[8] else None
+        places.setdefault(place[1], []).append(place)
+    by_pk = {p[0]: p for group in places.values() for p in group}
+    small: set[tuple[int, int]] = {(r[1], r[2]) for r in rows if r[6]}
+    out: list[BranchFactors] = []
+    emitted_hq: set[tuple[int, int]] = set()
+    for est, ent, year, revenue, payroll, assets, _slp in rows:
+        applied = year + 1
+        if not first_year <= applied <= last_year:
+            continue
+        group = places.get(ent, [])
+        start, end = dt.date(applied, 1, 1), dt.date(applied, 12, 31)
+        open_in_year = [p for p in group if (p[6] is None or p[6] <= end) and (p[7] is None or p[7] > start)]
+        head = next((p for p in group if p[3] == EstablishmentKind.HEAD_OFFICE), None)
+        if head is None or len({_province(p[5]) for p in open_in_year}) < 2:
+            continue  # not a cross-province enterprise this year: never 57号
+        low = (ent, year) in small
+        if (ent, applied) not in emitted_hq:
+            emitted_hq.add((ent, applied))
+            out.append(BranchFactors(head[2], "HQ", head[4], applied, small_low_profit=low))
+        place = by_pk[est]
+        if place[3] == EstablishmentKind.HEAD_OFFICE:
+            continue
         out.append(
             BranchFactors(
-                r[0],
-                r[1],
-                r[2],
-                int(r[3]),
-                int(r[4]),
-                int(r[5]),
-                int(r[6]),
-                int(opened) if opened is not None else None,
-                int(closed) if closed is not None else None,
-                bool(r[9]),
-                bool(r[10]),
+                place[2],
+                f"E{place[0]}",
+                place[4],
+                applied,
+                int(revenue),
+                int(payroll),
+                int(assets),
+                _month_of(place[6]),
+                _month_of(place[7]),
+                bool(place[8]),
+                low,
             )
         )
+    out.sort(key=lambda f: (f.enterprise, f.year, f.unit != "HQ", f.unit))
     return out
 
 

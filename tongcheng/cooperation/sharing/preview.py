@@ -95,7 +95,12 @@ def _run(
     shares = local_shares.load_shipped()
     for segment in canonical.engine_segments(zone, first, last, instead=instead):
         started = time.perf_counter()
-        factors = loader.factors_for_engine(zone, segment.first, segment.last)
+        factors = loader.factors_for_engine(
+            zone,
+            segment.first,
+            segment.last,
+            enterprises={e for a in segment.agreements.agreements for e in a.enterprises},
+        )
         receipts = loader.receipts_for_engine(
             zone,
             segment.first,

@@ -6,8 +6,10 @@
 - **Receipts** (tax data of single enterprises, 涉税信息) are read by the zone's office and auditor, and by a
   finance bureau for the receipts its own treasury collected in the zones it takes part in. They are imported
   by the zone's office (any treasury) and by a finance bureau (its own treasury only).
-- **Statistical indicators and apportionment factors** are read like receipts (indicators by every finance
-  bureau of the zone: they carry no treasury) and imported by the zone's office.
+- **Statistical indicators** are read like receipts (by every finance bureau of the zone: they carry no
+  treasury) and imported by the zone's office. **Apportionment factors** are the records'
+  ``ApportionmentFactor`` (cooperation/rules.py): imported by the zone's office, which the records' rule must
+  also let change the establishment's enterprise.
 Anyone else gets nothing (a record out of sight is a 404)."""
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tongcheng.core.models import Jurisdiction
 from tongcheng.core.scope import HISTORY_ROLES, STAFF_ROLES, Scope
 from tongcheng.kit.access import NONE, any_of, register_rule, scope_of
 
-from ..models import Agreement, AgreementVersion, ImportedFactor, IndicatorValue, Receipt
+from ..models import Agreement, AgreementVersion, IndicatorValue, Receipt
 
 READERS = ("office", "auditor")
 
@@ -88,15 +90,6 @@ def receipt_rule(scope: Scope, action: str) -> Q:
 def indicator_rule(scope: Scope, action: str) -> Q:
     if action == "view":
         return scope.zone_q((*READERS, "finance"), "zone_id")
-    if action == "change":
-        return office_q(scope, "zone_id", "zone__metro_id")
-    return NONE
-
-
-@register_rule(ImportedFactor, actions=("view", "change"))
-def factor_rule(scope: Scope, action: str) -> Q:
-    if action == "view":
-        return any_of(scope.zone_q(READERS, "zone_id"), finance_q(scope))
     if action == "change":
         return office_q(scope, "zone_id", "zone__metro_id")
     return NONE

@@ -178,3 +178,39 @@ class PreviewOut(Schema):
     error: str
     load_seconds: float = Field(..., description="Time to read the stored rows into the engine's arrays")
     engine_seconds: float = Field(..., description="The engine's own time")
+
+
+class StatLineOut(Schema):
+    agreement: str
+    period: str = Field(..., description="YYYY-MM")
+    indicator: str
+    jurisdiction: str
+    party: str
+    role: str
+    total: int
+    attributed: int = Field(..., description="This party's share; the parties' shares add up to total")
+    appraisal: int = Field(..., description="The figure the party may count for performance appraisal")
+    appraisal_only: bool = Field(
+        ..., description="Double counting: appraisal is the whole figure, for appraisal only, never summed"
+    )
+    method: str = Field(..., description="ratio (the agreement's) or in_place (the host counts it all)")
+
+
+class StatTotalOut(Schema):
+    indicator: str
+    agreement: str
+    jurisdiction: str
+    party: str
+    role: str
+    total: int
+    attributed: int
+    appraisal: int
+    appraisal_only: bool
+
+
+class StatisticsOut(Schema):
+    zone: str
+    first: str
+    last: str
+    lines: list[StatLineOut]
+    totals: list[StatTotalOut] = Field(..., description="Per indicator, agreement and party over the months")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import preview_views, views
+from . import preview_views, statistics_views, views
 
 urlpatterns = [
     path("agreements/", views.agreement_list, name="agreement_list"),
@@ -31,6 +31,7 @@ urlpatterns = [
         name="agreement_version_preview",
     ),
     path("receipts/", views.receipt_list, name="receipt_list"),
+    path("zones/<slug:code>/statistics/", statistics_views.zone_statistics, name="coop_zone_statistics"),
     path("imports/", views.coop_import, name="coop_import"),
     path("imports/<str:dataset>/template.<str:fmt>", views.import_template_view, name="coop_import_template"),
 ]
