@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from tongcheng.cooperation.cli import main as cli_main
-from tongcheng.cooperation.models import LineKind, Receipt, ReceiptSum, SettlementLine
+from tongcheng.cooperation.models import LineKind, Receipt, ReceiptSum, Settlement, SettlementLine
 from tongcheng.cooperation.settlements import freeze, services
-from tongcheng.cooperation.settlements.testing import computed_settlement, final_settlement, user
+from tongcheng.cooperation.settlements.testing import final_settlement, user
 from tongcheng.cooperation.settlements.verify import verify_ledger
 from tongcheng.cooperation.sharing.loader import refresh_receipt_sums
 from tongcheng.kit.append_only import drop_triggers_sql, triggers_sql
@@ -33,7 +33,7 @@ def test_an_untouched_ledger_verifies(capsys):
     """Given a final settlement, then verify_ledger finds nothing wrong and says how many it checked."""
     final_settlement()
     call_command("verify_ledger")
-    assert "ok: 1 final settlement" in capsys.readouterr().out
+    assert "ok: 2 final settlement" in capsys.readouterr().out
 
 
 def test_a_receipt_altered_by_raw_sql_is_reported():
@@ -55,7 +55,10 @@ def test_receipt_sums_altered_behind_the_engine_are_reported_by_the_engine_rerun
     by raw SQL (no write leaves a newer timestamp), then the engine re-run differs from the final lines."""
     s = final_settlement()
     r = _a_receipt(s)
-    _raw(f"UPDATE {Receipt._meta.db_table} SET amount_fen = amount_fen + 100000, updated_at = created_at WHERE id = %s", [r.pk])
+    _raw(
+        f"UPDATE {Receipt._meta.db_table} SET amount_fen = amount_fen + 100000, updated_at = created_at WHERE id = %s",
+        [r.pk],
+    )
     with transaction.atomic():
         refresh_receipt_sums(s.zone, [r.period])
     report = verify_ledger()
@@ -105,10 +108,10 @@ def test_a_ledger_payload_altered_breaks_the_chain():
 
 
 def test_late_receipts_are_adjusted_by_the_next_settlement_naming_the_period():
-    """Given 2025 final, when a late receipt of 2025-06 arrives (written through the importer's path, so its
+    """Given 2024-11..12 final, when a late receipt of 2024-12 arrives (written through the importer's path, so its
     time is after finalisation), then verify_ledger notes it as pending (no problem), and the 2026 settlement
-    has adjustment lines naming 2025's number and months whose sum is the difference of re-running 2025 now;
-    once 2026 is final, verify_ledger finds nothing pending for 2025."""
+    draft (the demo's) computed again has adjustment lines naming 2024's number and months whose sum is the
+    difference of re-running 2024 now; once 2026 is final, verify_ledger finds nothing pending."""
     s = final_settlement()
     r = _a_receipt(s)
     Receipt.objects.create(
@@ -116,23 +119,25 @@ def test_late_receipts_are_adjusted_by_the_next_settlement_naming_the_period():
         receipt_id="LATE-1",
         enterprise=r.enterprise,
         jurisdiction=r.jurisdiction,
-        period=202506,
+        period=202412,
         tax_type=r.tax_type,
         amount_fen=1_000_000,
     )
     with transaction.atomic():
-        refresh_receipt_sums(s.zone, [202506])
+        refresh_receipt_sums(s.zone, [202412])
     report = verify_ledger()
     assert report.ok and any("late receipts" in n for n in report.notes), report
-    nxt = computed_settlement("2026-01", "2026-03")
+    nxt = Settlement.objects.get(zone=s.zone, first=202601)
+    nxt = services.recompute_settlement(actor=user("office_pn"), settlement=nxt, expected_version=nxt.version)
+    nxt = services.compute_now(user("office_pn"), nxt)
     adj = list(SettlementLine.objects.filter(settlement=nxt, kind=LineKind.ADJUSTMENT))
-    assert adj and all(a.corrects == s.number and a.corrects_period == "2025-01..2025-12" for a in adj)
+    assert adj and all(a.corrects == s.number and a.corrects_period == "2024-11..2024-12" for a in adj)
     shares = sum(a.amount_fen for a in adj if a.corrects_kind == "share")
     assert shares != 0 and shares <= 1_000_000
     nxt = services.submit_settlement(actor=user("office_pn"), settlement=nxt, expected_version=nxt.version)
     for finance in ("finance_pukou", "finance_nanqiao"):
         nxt = services.confirm_settlement(actor=user(finance), settlement=nxt, expected_version=nxt.version)
-    assert nxt.ledger_sequence == 2
+    assert nxt.ledger_sequence == 3
     report = verify_ledger()
     assert report.ok and not any("late" in n for n in report.notes), report
-    assert ReceiptSum.objects.filter(zone=s.zone, period=202506).exists()
+    assert ReceiptSum.objects.filter(zone=s.zone, period=202412).exists()

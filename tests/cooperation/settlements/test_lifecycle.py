@@ -20,33 +20,34 @@ from tongcheng.cooperation.settlements.testing import computed_settlement, final
 from tongcheng.kit.append_only import AppendOnlyError
 from tongcheng.kit.ledger.models import LedgerEntry
 from tongcheng.kit.services import ConflictError, ForbiddenError, NotFoundError
+from tongcheng.kit.testing import BuildRefused
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_draft_is_computed_from_the_stored_records_into_integer_lines():
-    """Given the demo's 浦口—南谯 agreement and receipts, when the office settles 2025, then the draft is numbered
+    """Given the demo's 浦口—南谯 agreement and receipts, when the office settles 2024-11..12, then the draft is numbered
     gaplessly per zone and year, its lines are the engine's shares per agreement × party × tax type (fen),
     and the fingerprint is that of the engine input."""
     s = computed_settlement()
-    assert s.number.endswith("-2025-000001") and s.status == SettlementStatus.DRAFT and s.run == 1
+    assert s.number.endswith("-2024-000001") and s.status == SettlementStatus.DRAFT and s.run == 1
     shares = SettlementLine.objects.filter(settlement=s, kind=LineKind.SHARE)
     assert shares.exists() and all(type(x) is int for x in shares.values_list("amount_fen", flat=True))
     assert {p for p in shares.values_list("jurisdiction", flat=True)} <= {"320111", "341103"}
     again = compute.compute(s.zone, s.first, s.last)
     assert again.fingerprint == s.fingerprint and again.total_fen == s.total_fen
     assert sorted(s.parties.values_list("jurisdiction", flat=True)) == ["320111", "341103"]
-    s2 = computed_settlement("2026-01", "2026-03")
-    assert s2.number.endswith("-2026-000001")
+    with pytest.raises(BuildRefused, match="settlement_overlap"):
+        computed_settlement("2024-12", "2024-12")
 
 
 def test_the_last_confirmation_makes_it_final_chained_and_immutable():
     """Given a computed draft, when it is submitted and both finance bureaus confirm, then it is final, its
     ledger entry heads the zone's chain, and neither the ORM nor raw SQL can change or delete it or its lines."""
     s = final_settlement()
-    assert s.status == SettlementStatus.FINAL and s.ledger_sequence == 1
+    assert s.status == SettlementStatus.FINAL and s.ledger_sequence == 2  # the demo's 2025 is the first
     assert LedgerEntry.verify_chain(s.ledger_chain) is None
-    assert LedgerEntry.objects.get(chain=s.ledger_chain).payload["lines"] == services.lines_digest(s)
+    assert LedgerEntry.objects.get(chain=s.ledger_chain, sequence=2).payload["lines"] == services.lines_digest(s)
     s.note = "changed"
     with pytest.raises(SettlementError):
         s.save()

@@ -28,7 +28,11 @@ def test_the_workbook_has_its_four_sheets_and_the_totals():
         sheet = book[name]
         last = list(sheet.iter_rows(values_only=True))[-1]
         assert last[0] == "合计" and abs(last[-1] - expected) < 0.005, (name, last)
-    transfers = sum(SettlementLine.objects.filter(settlement=s, kind=LineKind.TRANSFER).values_list("amount_fen", flat=True))
+    transfers = sum(
+        SettlementLine.objects.filter(settlement=s, kind=LineKind.TRANSFER).values_list(
+            "amount_fen", flat=True
+        )
+    )
     last = list(book["划转"].iter_rows(values_only=True))[-1]
     assert abs((last[-1] or 0) - transfers / 100) < 0.005
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}

@@ -30,7 +30,9 @@ def _status(settlement: Settlement) -> str:
 def _per_party(lines: list[SettlementLine]) -> dict[str, int]:
     out: dict[str, int] = defaultdict(int)
     for line in lines:
-        if line.kind == LineKind.SHARE or (line.kind == LineKind.ADJUSTMENT and line.corrects_kind == "share"):
+        if line.kind == LineKind.SHARE or (
+            line.kind == LineKind.ADJUSTMENT and line.corrects_kind == "share"
+        ):
             out[line.jurisdiction] += line.amount_fen
     return dict(sorted(out.items()))
 
@@ -54,12 +56,26 @@ def _tables(settlement: Settlement, lines: list[SettlementLine]) -> dict[str, An
         (_("Input fingerprint"), settlement.fingerprint),
     ]
     if settlement.ledger_hash:
-        summary.append((_("Ledger entry"), f"{settlement.ledger_chain} #{settlement.ledger_sequence} {settlement.ledger_hash}"))
+        summary.append(
+            (
+                _("Ledger entry"),
+                f"{settlement.ledger_chain} #{settlement.ledger_sequence} {settlement.ledger_hash}",
+            )
+        )
     return {
         "summary": summary,
         "agreement": (
-            [d.Column(_("Agreement")), d.Column(_("Party")), d.Column(_("Tax type")), d.Column(_("Base (yuan)"), "amount"), d.Column(_("Share (yuan)"), "amount")],
-            [(line.agreement, label(line.jurisdiction), line.tax_type, line.base_fen, line.amount_fen) for line in shares],
+            [
+                d.Column(_("Agreement")),
+                d.Column(_("Party")),
+                d.Column(_("Tax type")),
+                d.Column(_("Base (yuan)"), "amount"),
+                d.Column(_("Share (yuan)"), "amount"),
+            ],
+            [
+                (line.agreement, label(line.jurisdiction), line.tax_type, line.base_fen, line.amount_fen)
+                for line in shares
+            ],
         ),
         "agreement_totals": [(a, v[0]) for a, v in sorted(per_agreement.items())],
         "party": (
@@ -71,9 +87,23 @@ def _tables(settlement: Settlement, lines: list[SettlementLine]) -> dict[str, An
             [(label(line.jurisdiction), label(line.payee), line.amount_fen) for line in transfers],
         ),
         "adjustments": (
-            [d.Column(_("Corrects")), d.Column(_("Period corrected")), d.Column(_("Agreement")), d.Column(_("Party")), d.Column(_("Tax type")), d.Column(_("Amount (yuan)"), "amount")],
             [
-                (a.corrects, a.corrects_period, a.agreement, label(a.jurisdiction) + (f" → {label(a.payee)}" if a.payee else ""), a.tax_type, a.amount_fen)
+                d.Column(_("Corrects")),
+                d.Column(_("Period corrected")),
+                d.Column(_("Agreement")),
+                d.Column(_("Party")),
+                d.Column(_("Tax type")),
+                d.Column(_("Amount (yuan)"), "amount"),
+            ],
+            [
+                (
+                    a.corrects,
+                    a.corrects_period,
+                    a.agreement,
+                    label(a.jurisdiction) + (f" → {label(a.payee)}" if a.payee else ""),
+                    a.tax_type,
+                    a.amount_fen,
+                )
                 for a in adjustments
             ],
         ),

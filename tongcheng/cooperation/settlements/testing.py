@@ -20,7 +20,7 @@ def user(actor: Any) -> Any:
 
 
 def computed_settlement(
-    first: str = "2025-01", last: str = "2025-12", *, zone: str = "pukou-nanqiao", actor: str = "office_pn"
+    first: str = "2024-11", last: str = "2024-12", *, zone: str = "pukou-nanqiao", actor: str = "office_pn"
 ) -> Settlement:
     """A draft settlement, created and computed (the computation job run in place)."""
     office = user(actor)
@@ -36,7 +36,7 @@ def computed_settlement(
     return built(f"computed_settlement({zone}, {first}..{last})", make)
 
 
-def final_settlement(first: str = "2025-01", last: str = "2025-12", **kw: Any) -> Settlement:
+def final_settlement(first: str = "2024-11", last: str = "2024-12", **kw: Any) -> Settlement:
     settlement = computed_settlement(first, last, **kw)
     settlement = services.submit_settlement(
         actor=user("office_pn"), settlement=settlement, expected_version=settlement.version

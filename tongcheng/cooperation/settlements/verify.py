@@ -21,8 +21,8 @@ from typing import Any
 
 from django.db import connection
 
-from tongcheng.core.models import AdjacentZone
 from tongcheng.cooperation.engine.types import EngineInputError
+from tongcheng.core.models import AdjacentZone
 from tongcheng.kit.ledger.models import LedgerEntry
 
 from ..models import LineKind, Receipt, ReceiptSum, Settlement, SettlementLine, SettlementStatus
@@ -69,14 +69,18 @@ def _adjusted(settlement: Settlement) -> dict[str, int]:
         settlement__zone=settlement.zone_id,
     ).select_related("settlement"):
         if row.run == row.settlement.run:
-            key = engine_run.line_key(row.corrects_kind, row.agreement, row.jurisdiction, row.payee, row.tax_type)
+            key = engine_run.line_key(
+                row.corrects_kind, row.agreement, row.jurisdiction, row.payee, row.tax_type
+            )
             made[key] = made.get(key, 0) + row.amount_fen
     return made
 
 
 def _check(settlement: Settlement, report: Report) -> None:
     name = settlement.number
-    entry = LedgerEntry.objects.filter(chain=settlement.ledger_chain, sequence=settlement.ledger_sequence).first()
+    entry = LedgerEntry.objects.filter(
+        chain=settlement.ledger_chain, sequence=settlement.ledger_sequence
+    ).first()
     if entry is None or entry.hash != settlement.ledger_hash:
         report.problems.append(f"{name}: its ledger entry is missing or not the one it names")
     else:
@@ -118,7 +122,9 @@ def _check(settlement: Settlement, report: Report) -> None:
     if late:
         report.notes.append(f"{name}: late receipts, to be adjusted by the next settlement: {where}")
     else:
-        report.problems.append(f"{name}: the engine on the stored inputs differs from the final lines: {where}")
+        report.problems.append(
+            f"{name}: the engine on the stored inputs differs from the final lines: {where}"
+        )
 
 
 def verify_ledger(zone: AdjacentZone | None = None) -> Report:
