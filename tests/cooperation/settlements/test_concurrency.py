@@ -48,5 +48,12 @@ def test_two_bureaus_confirming_at_once_both_succeed_and_it_is_final_once(thread
     assert sorted(r.status for r in results) == ["final", "submitted"]
     s = threads.one(lambda: Settlement.objects.get(pk=pk))
     assert s.status == SettlementStatus.FINAL
-    assert threads.one(lambda: AuditEntry.objects.filter(action="settlement.finalise").count()) == finalised + 1
-    assert threads.one(lambda: LedgerEntry.objects.filter(chain=s.ledger_chain, payload__number=s.number).count()) == 1
+    assert (
+        threads.one(lambda: AuditEntry.objects.filter(action="settlement.finalise").count()) == finalised + 1
+    )
+    assert (
+        threads.one(
+            lambda: LedgerEntry.objects.filter(chain=s.ledger_chain, payload__number=s.number).count()
+        )
+        == 1
+    )

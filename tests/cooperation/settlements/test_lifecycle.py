@@ -47,7 +47,9 @@ def test_the_last_confirmation_makes_it_final_chained_and_immutable():
     s = final_settlement()
     assert s.status == SettlementStatus.FINAL and s.ledger_sequence == 2  # the demo's 2025 is the first
     assert LedgerEntry.verify_chain(s.ledger_chain) is None
-    assert LedgerEntry.objects.get(chain=s.ledger_chain, sequence=2).payload["lines"] == services.lines_digest(s)
+    assert LedgerEntry.objects.get(chain=s.ledger_chain, sequence=2).payload[
+        "lines"
+    ] == services.lines_digest(s)
     s.note = "changed"
     with pytest.raises(SettlementError):
         s.save()

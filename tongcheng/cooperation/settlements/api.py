@@ -2,7 +2,6 @@
 a party's finance bureau reads only the lines of its own treasury). Creating a settlement, and computing a
 draft again, start the engine as a job: 202 with the job's URL."""
 
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
@@ -48,12 +47,16 @@ class SettlementOut(Schema):
     version: int
 
     @staticmethod
-    def resolve_first(obj: Settlement) -> str:
-        return f"{obj.first // 100:04d}-{obj.first % 100:02d}"
+    def resolve_first(obj: Any) -> str:
+        return _month(obj.first)
 
     @staticmethod
-    def resolve_last(obj: Settlement) -> str:
-        return f"{obj.last // 100:04d}-{obj.last % 100:02d}"
+    def resolve_last(obj: Any) -> str:
+        return _month(obj.last)
+
+
+def _month(value: int) -> str:
+    return f"{value // 100:04d}-{value % 100:02d}"
 
 
 class PartyStatusOut(Schema):
@@ -101,14 +104,21 @@ def _get(request: HttpRequest, number: str) -> Settlement:
     return get_visible(settlements(request.auth), request.auth, number=number)
 
 
-def _detail(request: HttpRequest, settlement: Settlement) -> dict[str, Any]:
-    context = detail_context(request.auth, settlement)
-    out = SettlementOut.from_orm(settlement).dict()
-    out["parties"] = [
-        {k: p[k] for k in ("code", "name", "state", "by", "at", "reason")} for p in context["parties"]
-    ]
-    out["confirmation"] = context["state"]
-    return out
+class SettlementDetailView:
+    """The detail as attributes for the response schema (the settlement's own, its parties and state)."""
+
+    def __init__(self, settlement: Settlement, context: dict[str, Any]) -> None:
+        self._s = settlement
+        self.zone = settlement.zone
+        self.parties = [{k: p[k] for k in ("code", "name", "state", "by", "at", "reason")} for p in context["parties"]]
+        self.confirmation = context["state"]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s, name)
+
+
+def _detail(request: HttpRequest, settlement: Settlement) -> Any:
+    return SettlementDetailView(settlement, detail_context(request.auth, settlement))
 
 
 @router.get("/settlements", response={200: list[SettlementOut], **LIST_ERRORS}, summary="List settlements")

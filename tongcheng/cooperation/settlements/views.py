@@ -161,7 +161,10 @@ def settlement_create(request: HttpRequest) -> HttpResponse:
 
 
 def _settlement(request: HttpRequest, number: str, action: str = "view") -> Settlement:
-    return get_visible(settlements(request.user), request.user, action, number=number)
+    try:
+        return get_visible(settlements(request.user), request.user, action, number=number)
+    except ServiceError as exc:
+        raise Http404 from exc
 
 
 def detail_context(user: Any, settlement: Settlement) -> dict[str, Any]:
