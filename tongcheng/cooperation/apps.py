@@ -24,9 +24,9 @@ class CooperationConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
-
-        # Agreements and imports: error codes, audited actions, access rules, the versions' workflow.
-        from .sharing import registry, rules, services  # noqa: F401
         from .settlements import registry as settlement_registry  # noqa: F401
         from .settlements import rules as settlement_rules  # noqa: F401
         from .settlements import services as settlement_services  # noqa: F401
+
+        # Agreements and imports: error codes, audited actions, access rules, the versions' workflow.
+        from .sharing import registry, rules, services  # noqa: F401

@@ -82,7 +82,7 @@ def test_a_refusal_with_its_reason_takes_it_back_to_draft():
     s = services.submit_settlement(actor=user("office_pn"), settlement=s, expected_version=s.version)
     s = services.reject_settlement(actor=user("finance_nanqiao"), settlement=s, reason="分成比例与协议不符")
     assert s.status == SettlementStatus.DRAFT
-    with pytest.raises(Exception):
+    with pytest.raises(ConflictError):
         services.reject_settlement(actor=user("finance_pukou"), settlement=s, reason="x")
     s = services.recompute_settlement(actor=user("office_pn"), settlement=s, expected_version=s.version)
     s = services.compute_now(user("office_pn"), s)

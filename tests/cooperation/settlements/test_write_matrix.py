@@ -15,8 +15,8 @@ import pytest
 from django.test import Client
 
 from tests.conftest import DEMO_USERNAMES
-from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction, User
 from tongcheng.cooperation.models import Settlement, SettlementLine, SettlementParty
+from tongcheng.core.models import AdjacentZone, AuditEntry, Jurisdiction, User
 from tongcheng.kit.jobs.models import Job
 from tongcheng.kit.ledger.models import LedgerEntry
 from tongcheng.kit.workflow import confirmations

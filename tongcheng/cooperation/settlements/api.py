@@ -2,7 +2,6 @@
 a party's finance bureau reads only the lines of its own treasury). Creating a settlement, and computing a
 draft again, start the engine as a job: 202 with the job's URL."""
 
-
 from datetime import datetime
 from typing import Any
 
@@ -110,7 +109,9 @@ class SettlementDetailView:
     def __init__(self, settlement: Settlement, context: dict[str, Any]) -> None:
         self._s = settlement
         self.zone = settlement.zone
-        self.parties = [{k: p[k] for k in ("code", "name", "state", "by", "at", "reason")} for p in context["parties"]]
+        self.parties = [
+            {k: p[k] for k in ("code", "name", "state", "by", "at", "reason")} for p in context["parties"]
+        ]
         self.confirmation = context["state"]
 
     def __getattr__(self, name: str) -> Any:

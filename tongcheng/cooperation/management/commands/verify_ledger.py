@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tongcheng.core.models import AdjacentZone
 from tongcheng.cooperation.settlements.verify import verify_ledger
+from tongcheng.core.models import AdjacentZone
 
 
 class Command(BaseCommand):
