@@ -218,7 +218,7 @@ def detail_context(user: Any, settlement: Settlement) -> dict[str, Any]:
         "more_lines": len(lines) > MAX_LINES_SHOWN,
         "total": yuan_shown(settlement.total_fen),
         "state": state,
-        "can_compute": may["change"] and status == "draft" and not settlement.computing,
+        "can_compute": may["change"] and status == "draft",  # also restarts a computation that died
         "can_submit": may["change"] and status == "draft" and settlement.run > 0 and not settlement.computing,
         "can_confirm": may["confirm"] and status == "submitted" and state == confirmations.PENDING,
         "can_finalise": may["finalise"] and status == "submitted" and state == confirmations.COMPLETE,
