@@ -24,7 +24,7 @@ BEGIN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION USING
-        MESSAGE = 'final settlement ' || OLD.number || ': ' || TG_OP || ' refused',
+        MESSAGE = 'append-only once final: settlement ' || OLD.number || ': ' || TG_OP || ' refused',
         ERRCODE = 'restrict_violation';
 END
 $$""",
@@ -38,7 +38,7 @@ $$""",
             out.append(
                 f"CREATE TRIGGER IF NOT EXISTS {NAME}_{op.lower()} BEFORE {op} ON {quote(TABLE)} FOR EACH ROW "
                 f"WHEN OLD.status = 'final' AND NOT EXISTS (SELECT 1 FROM {quote(MAINTENANCE_TABLE)}) "
-                f"BEGIN SELECT RAISE(ABORT, 'final settlement: {op} refused'); END"
+                f"BEGIN SELECT RAISE(ABORT, 'append-only once final: settlement {op} refused'); END"
             )
         return out
     raise NotImplementedError(connection.vendor)
