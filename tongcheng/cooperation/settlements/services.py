@@ -168,6 +168,13 @@ def create_settlement(*, actor: Any, zone: AdjacentZone, first: str, last: str, 
             code="settlement_overlap",
             field="first",
         )
+    settlement = new_settlement(zone, lo, hi, note=note)
+    audit(actor, "settlement.create", settlement, {"period": settlement.period_label})
+    return settlement
+
+
+def new_settlement(zone: AdjacentZone, lo: int, hi: int, *, note: str = "") -> Settlement:
+    """The settlement row with its number and parties (the caller checked and audits; the demo calls it)."""
     parties = _parties(zone, lo, hi)
     year = lo // 100
     n = next_number(sequence_key("settlement", zone.code, year))
@@ -183,7 +190,6 @@ def create_settlement(*, actor: Any, zone: AdjacentZone, first: str, last: str, 
     SettlementParty.objects.bulk_create(
         [SettlementParty(settlement=settlement, jurisdiction=c) for c in parties]
     )
-    audit(actor, "settlement.create", settlement, {"period": settlement.period_label})
     return settlement
 
 
@@ -319,6 +325,13 @@ def store_run(
     fresh = lock_in_order(settlement).fresh(settlement)
     if fresh.status != SettlementStatus.DRAFT:
         raise ConflictError(_("Only a draft can be computed."), code="invalid_transition", field="status")
+    rows = append_run(fresh, computed, adjustments)
+    audit(actor, "settlement.compute", fresh, {"period": fresh.period_label, "rows": rows})
+    return fresh
+
+
+def append_run(fresh: Settlement, computed: engine_run.Computed, adjustments: list[SettlementLine]) -> int:
+    """Append a run's lines and make it the (locked, draft) settlement's current one; the number of lines."""
     run = fresh.run + 1
     rows = [
         SettlementLine(
@@ -354,8 +367,7 @@ def store_run(
     fresh.computed_at = timezone.now()
     fresh.version += 1
     fresh.save()
-    audit(actor, "settlement.compute", fresh, {"period": fresh.period_label, "rows": len(rows)})
-    return fresh
+    return len(rows)
 
 
 @transaction.atomic
