@@ -119,7 +119,7 @@ def statement_xlsx(settlement: Settlement, lines: QuerySet[SettlementLine]) -> b
         t = _tables(settlement, _lines(lines))
         total = _("Total")
         sheets = [
-            d.Sheet(_("Summary"), [d.Column(_("Item")), d.Column(_("Value"))], t["summary"]),
+            d.Sheet(_("Statement summary"), [d.Column(_("Item")), d.Column(_("Value"))], t["summary"]),
             d.Sheet(_("Per agreement"), *t["agreement"], total_label=total),
             d.Sheet(_("Per party"), *t["party"], total_label=total),
             d.Sheet(_("Transfers"), *t["transfers"], total_label=total),
