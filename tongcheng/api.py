@@ -24,6 +24,7 @@ from tongcheng.kit.services import ServiceError
 from tongcheng.kit.validation_messages import message_for
 
 from .cooperation.api import router as cooperation_router
+from .cooperation.settlements.api import router as cooperation_settlements_router
 from .cooperation.sharing.api import router as cooperation_sharing_router
 from .core.api import router as core_router
 from .core.api_tools import router as tools_router
@@ -228,3 +229,4 @@ api.add_router("/tools", tools_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/cooperation", cooperation_router)
 api.add_router("/cooperation", cooperation_sharing_router)
+api.add_router("/cooperation", cooperation_settlements_router)

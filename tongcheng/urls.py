@@ -10,6 +10,7 @@ urlpatterns = [
     path("jobs/", include("tongcheng.kit.jobs.urls")),
     path("notifications/", include("tongcheng.kit.notifications.urls")),
     path("cooperation/", include("tongcheng.cooperation.sharing.urls")),
+    path("cooperation/", include("tongcheng.cooperation.settlements.urls")),
     path("", include("tongcheng.core.urls")),
     path("", include("tongcheng.core.calendar.urls")),
     path("", include("tongcheng.cooperation.urls")),

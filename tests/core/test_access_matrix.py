@@ -21,6 +21,7 @@ from django.test import Client, override_settings
 from django.urls import include, path
 
 from tests.conftest import DEMO_USERNAMES
+from tests.cooperation.settlements import test_write_matrix as settlement_writes
 from tests.cooperation.sharing import test_write_matrix as coop_writes
 from tests.core import test_write_matrix as writes
 from tongcheng.api import api
@@ -97,6 +98,23 @@ ROUTE_SAMPLES = {
             "/api/v1/cooperation/enterprises/{credit_code}/establishments",
         )
     },
+    # Settlements: the demo's final 浦口—南谯 settlement of 2025.
+    **{
+        path: {"number": "SJ-PUKOUNANQIAO-2025-000001"}
+        for path in (
+            "/cooperation/settlements/{number}/",
+            "/cooperation/settlements/{number}/compute/",
+            "/cooperation/settlements/{number}/submit/",
+            "/cooperation/settlements/{number}/confirm/",
+            "/cooperation/settlements/{number}/reject/",
+            "/cooperation/settlements/{number}/finalise/",
+            "/cooperation/settlements/{number}/statement.{fmt}",
+            "/api/v1/cooperation/settlements/{number}",
+            "/api/v1/cooperation/settlements/{number}/lines",
+            "/api/v1/cooperation/settlements/{number}/statement.xlsx",
+            "/api/v1/cooperation/settlements/{number}/statement.pdf",
+        )
+    },
     "/api/v1/cooperation/establishments/{establishment_id}/factors": {
         "establishment_id": lambda: _establishment_pk()
     },
@@ -112,11 +130,11 @@ QUERIES = {
     "/api/v1/cooperation/zones/{code}/statistics": "from=2025-01&to=2025-12",
 }
 # The write-permission matrices whose cases the document's write rows mirror (core's and each module's).
-WRITE_EXPECTED = {**writes.EXPECTED, **coop_writes.EXPECTED}
+WRITE_EXPECTED = {**writes.EXPECTED, **coop_writes.EXPECTED, **settlement_writes.EXPECTED}
 
 
 def _write_cases() -> list:
-    return [*writes.cases(0, 0, b""), *coop_writes.cases()]
+    return [*writes.cases(0, 0, b""), *coop_writes.cases(), *settlement_writes.cases()]
 
 
 def _rows() -> list[AccessRow]:

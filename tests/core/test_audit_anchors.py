@@ -16,6 +16,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from tests.cooperation.records_audit_scenarios import RECORD_SCENARIOS
+from tests.cooperation.settlements.audit_scenarios import SCENARIOS as SETTLEMENT_SCENARIOS
 from tests.cooperation.sharing.audit_scenarios import SCENARIOS as COOP_SCENARIOS
 from tongcheng.core.calendar import services as calendar_services
 from tongcheng.core.models import (
@@ -271,6 +272,7 @@ SCENARIOS = {
 SCENARIOS.update(RECORD_SCENARIOS)
 # The modules' actions, with their own scenarios.
 SCENARIOS.update(COOP_SCENARIOS)
+SCENARIOS.update(SETTLEMENT_SCENARIOS)
 
 
 def test_every_registered_action_has_a_scenario():

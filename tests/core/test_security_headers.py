@@ -120,9 +120,23 @@ PAGES: list[tuple[str | None, str, int]] = [
     ("office_pn", "/cooperation/zones/pukou-nanqiao/statistics/", 200),
     ("office_pn", "/cooperation/zones/pukou-nanqiao/statistics/?from=2025-13&to=2025-12", 422),
     ("officer_pukou", "/cooperation/zones/pukou-nanqiao/statistics/", 404),
+    # Settlements (tongcheng/cooperation/settlements/urls.py): the demo's final 2025 of 浦口—南谯.
+    ("office_pn", "/cooperation/settlements/", 200),
+    ("office_pn", "/cooperation/settlements/new/", 200),
+    ("office_pn", "/cooperation/settlements/SJ-PUKOUNANQIAO-2025-000001/", 200),
+    ("finance_pukou", "/cooperation/settlements/SJ-PUKOUNANQIAO-2026-000001/", 200),
 ]
 # Pages reached by POST, and URLs that answer something other than a page.
-POSTED_PAGES = {"person_unmask", "grant_withdraw", "coop_project_step"}
+POSTED_PAGES = {
+    "person_unmask",
+    "grant_withdraw",
+    "coop_project_step",
+    "settlement_compute",
+    "settlement_submit",
+    "settlement_confirm",
+    "settlement_reject",
+    "settlement_finalise",
+}
 # Endpoints that answer with data or a redirect, never an HTML page of their own.
 NOT_PAGES = {
     "organisation_import_template",
@@ -136,6 +150,7 @@ NOT_PAGES = {
     "set_language",
     "zone_decide",
     "zone_sheet",
+    "settlement_statement",
 }
 
 

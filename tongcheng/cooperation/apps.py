@@ -14,12 +14,19 @@ class CooperationConfig(AppConfig):
     demo_loaders = (
         "tongcheng.cooperation.demo.load_cooperation_demo",
         "tongcheng.cooperation.sharing.demo.load_sharing_demo",
+        "tongcheng.cooperation.settlements.demo.load_settlement_demo",
     )
     # The small test demo holds only 浦口—南谯: its agreements and receipts.
-    small_demo_loaders = ("tongcheng.cooperation.sharing.demo.load_sharing_demo",)
+    small_demo_loaders = (
+        "tongcheng.cooperation.sharing.demo.load_sharing_demo",
+        "tongcheng.cooperation.settlements.demo.load_settlement_demo",
+    )
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .settlements import registry as settlement_registry  # noqa: F401
+        from .settlements import rules as settlement_rules  # noqa: F401
+        from .settlements import services as settlement_services  # noqa: F401
 
         # Agreements and imports: error codes, audited actions, access rules, the versions' workflow.
         from .sharing import registry, rules, services  # noqa: F401

@@ -195,14 +195,38 @@ def run_settle(args: argparse.Namespace, stdout: Writer | None = None, stderr: W
     return 0
 
 
+def run_verify_ledger(args: argparse.Namespace) -> int:
+    """``manage.py verify_ledger`` on the configured database (needs Django, unlike ``settle``)."""
+    import os
+
+    import django
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongcheng.settings")
+    django.setup()
+    try:
+        call_command("verify_ledger", *(["--zone", args.zone] if args.zone else []))
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return exc.returncode or 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tongcheng", description="Tongcheng (同城) command line")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("settle", help="settle shared tax revenue between jurisdictions")
     add_settle_arguments(p)
+    v = sub.add_parser(
+        "verify-ledger", help="verify the stored final settlements (hash chains and an engine re-run)"
+    )
+    v.add_argument("--zone", help="code of one zone (default: all)")
     args = parser.parse_args(argv)
     if args.command == "settle":
         return run_settle(args)
+    if args.command == "verify-ledger":
+        return run_verify_ledger(args)
     return 1  # pragma: no cover - argparse rejects unknown commands
 
 

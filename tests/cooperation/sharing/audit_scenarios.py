@@ -64,6 +64,18 @@ def _import(dataset: str, text: str):
     return run
 
 
+def _registered_head_office(credit_code: str, jurisdiction: str) -> None:
+    """Factors are kept per recorded establishment: the enterprise and its head office come first."""
+    from tongcheng.cooperation.services import records
+    from tongcheng.cooperation.testing import make_enterprise, place
+
+    office = user("office_pn")
+    enterprise = make_enterprise(office, credit_code=credit_code, zone_code="pukou-nanqiao")
+    records.create_establishment(
+        actor=office, enterprise=enterprise, kind="head_office", jurisdiction=place(jurisdiction)
+    )
+
+
 SCENARIOS = {
     "agreement.create": (_agreement, READERS, OTHERS),
     "agreement.update": (_update_agreement, READERS, OTHERS),
@@ -90,10 +102,13 @@ SCENARIOS = {
         OTHERS,
     ),
     "factors.import": (
-        _import(
-            "factors",
-            "enterprise,unit,jurisdiction,year,revenue_fen,payroll_fen,assets_fen\n"
-            "91341103MA2X00010G,HQ,341103,2026,0,0,0\n",
+        lambda: (
+            _registered_head_office("91341103MA2X00010G", "341103"),
+            _import(
+                "factors",
+                "enterprise,unit,jurisdiction,year,revenue_fen,payroll_fen,assets_fen\n"
+                "91341103MA2X00010G,HQ,341103,2026,0,0,0\n",
+            )(),
         ),
         READERS,
         OTHERS,

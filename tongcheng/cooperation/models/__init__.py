@@ -22,6 +22,14 @@ from .records import (
     ProjectStatus,
     ProvinceRule,
 )
+from .settlements import (
+    LineKind,
+    Settlement,
+    SettlementError,
+    SettlementLine,
+    SettlementParty,
+    SettlementStatus,
+)
 
 __all__ = [
     "INDICATOR_CHOICES",
@@ -46,5 +54,11 @@ __all__ = [
     "Receipt",
     "ReceiptSum",
     "VersionStatus",
+    "LineKind",
+    "Settlement",
+    "SettlementError",
+    "SettlementLine",
+    "SettlementParty",
+    "SettlementStatus",
     "format_yyyymm",
 ]
