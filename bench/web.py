@@ -92,11 +92,13 @@ _LISTS = (
     ("api_coop_projects", "/api/v1/cooperation/projects?limit=20", "token", "api"),
     ("api_coop_agreements", "/api/v1/cooperation/agreements?limit=20", "token", "api"),
     ("api_coop_receipts", "/api/v1/cooperation/receipts?limit=20", "token", "api"),
+    ("api_coop_settlements", "/api/v1/cooperation/settlements?limit=20", "token", "api"),
     ("page_coop_parks", "/cooperation/parks/", "session", "page"),
     ("page_coop_enterprises", "/cooperation/enterprises/", "session", "page"),
     ("page_coop_projects", "/cooperation/projects/", "session", "page"),
     ("page_coop_agreements", "/cooperation/agreements/", "session", "page"),
     ("page_coop_receipts", "/cooperation/receipts/", "session", "page"),
+    ("page_coop_settlements", "/cooperation/settlements/", "session", "page"),
 )
 # Each list twice: as asked again with nothing changed (answered from the list cache, kit/pagecache.py),
 # and built afresh (``_built``: what the first request after a change costs).
