@@ -29,6 +29,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .txmarkers import marked
+
 __all__ = [
     "ALL",
     "NONE",
@@ -170,10 +172,7 @@ def _bumped_marker() -> None:
 
 
 def _bumped_in_transaction(using: str = DEFAULT_DB_ALIAS) -> bool:
-    connection = connections[using]
-    return connection.in_atomic_block and any(
-        entry[1] is _bumped_marker for entry in connection.run_on_commit
-    )
+    return marked(connections[using], (_bumped_marker,))
 
 
 def bump_scope_version(using: str = DEFAULT_DB_ALIAS) -> None:

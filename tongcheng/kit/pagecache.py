@@ -43,6 +43,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 from tongcheng.kit.access import note_scope_version
+from tongcheng.kit.txmarkers import marked
 
 __all__ = [
     "CSRF_HOLE",
@@ -107,10 +108,7 @@ def is_marker(callback: Any) -> bool:
 
 
 def _bumped_in_transaction(connection: Any, marker: Callable[[], None] | None = None) -> bool:
-    if not connection.in_atomic_block:
-        return False
-    markers = {marker} if marker is not None else set(_markers.values())
-    return any(entry[1] in markers for entry in connection.run_on_commit)
+    return marked(connection, (marker,) if marker is not None else tuple(_markers.values()))
 
 
 def _bump(connection: Any, tables: Iterable[str]) -> None:
